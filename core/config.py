@@ -1,0 +1,260 @@
+"""Typed project configuration, read from and written to `wakebench.toml`.
+
+Every section is a frozen dataclass; each field's `doc` becomes the comment above it in the file.
+Feature shapes are derived in one place (`FeatureSettings`), never recomputed elsewhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from core.errors import ConfigError
+
+PROJECT_FILE = "wakebench.toml"
+SILENCE_LABEL = "_silence_"
+UNKNOWN_LABEL = "_unknown_"
+BACKGROUND_NOISE_DIR = "_background_noise_"
+
+
+def doc(default: Any, text: str) -> Any:
+    """A dataclass field with a default and the comment written above it in wakebench.toml."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """The micro frontend settings; the firmware computes exactly these features."""
+
+    sample_rate: int = doc(16000, "Audio sample rate in Hz.")
+    clip_ms: int = doc(1000, "Length of one training clip and of the model's view, in ms.")
+    window_ms: int = doc(30, "Frontend analysis window in ms.")
+    stride_ms: int = doc(20, "Step between feature frames in ms.")
+    channels: int = doc(40, "Number of filterbank channels (feature bins per frame).")
+    lower_band_hz: float = doc(125.0, "Lowest filterbank frequency in Hz.")
+    upper_band_hz: float = doc(7500.0, "Highest filterbank frequency in Hz.")
+    smoothing_bits: int = doc(10, "Noise reduction smoothing bits.")
+    even_smoothing: float = doc(0.025, "Noise reduction smoothing for even channels.")
+    odd_smoothing: float = doc(0.06, "Noise reduction smoothing for odd channels.")
+    min_signal_remaining: float = doc(0.05, "Fraction of the signal noise reduction always keeps.")
+    enable_pcan: bool = doc(True, "Per-channel amplitude normalisation (automatic gain).")
+    pcan_strength: float = doc(0.95, "PCAN strength.")
+    pcan_offset: float = doc(80.0, "PCAN offset.")
+    gain_bits: int = doc(21, "PCAN gain bits.")
+    enable_log: bool = doc(True, "Log-scale the filterbank energies.")
+    scale_shift: int = doc(6, "Log scale shift.")
+
+    @property
+    def window_samples(self) -> int:
+        return self.sample_rate * self.window_ms // 1000
+
+    @property
+    def stride_samples(self) -> int:
+        return self.sample_rate * self.stride_ms // 1000
+
+    @property
+    def clip_samples(self) -> int:
+        return self.sample_rate * self.clip_ms // 1000
+
+    @property
+    def frames(self) -> int:
+        """Feature frames per clip: 49 for the 1 s / 30 ms / 20 ms default."""
+        return 1 + (self.clip_samples - self.window_samples) // self.stride_samples
+
+    @property
+    def input_shape(self) -> tuple[int, int, int, int]:
+        """The model's input shape, batch 1."""
+        return (1, self.frames, self.channels, 1)
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Where the clips come from and how they are split."""
+
+    synthetic_dir: str = doc("data/synthetic", "Synthetic keyword clips (built by `wakebench data synth`).")
+    speech_commands_dir: str = doc("", "Google Speech Commands folder; empty = not used.")
+    recordings_dir: str = doc("data/recordings", "Your own recordings, <word>/<speaker>_nohash_<n>.wav.")
+    captures_dir: str = doc("data/captures", "Clips captured from the board, same layout.")
+    synth_per_word: int = doc(600, "Synthetic clips per keyword.")
+    synth_seed: int = doc(0, "Seed of the synthetic set (same seed = same clips).")
+    silence_percentage: float = doc(25.0, "Share of _silence_ clips, in percent of the keyword clips.")
+    unknown_percentage: float = doc(25.0, "Share of _unknown_ clips, in percent of the keyword clips.")
+    validation_percentage: float = doc(10.0, "Percent of speakers held out for validation.")
+    testing_percentage: float = doc(10.0, "Percent of speakers held out for testing.")
+    recording_weight: float = doc(3.0, "How many times a recording counts against a synthetic clip.")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The training recipe; defaults are the seed's micro_speech recipe."""
+
+    model: str = doc("tiny_conv", "Model architecture.")
+    steps: list[int] = doc([15000, 3000], "Training steps per learning-rate phase.")
+    learning_rates: list[float] = doc([0.001, 0.0001], "Learning rate of each phase.")
+    batch_size: int = doc(100, "Clips per training step.")
+    eval_every: int = doc(400, "Validate every this many steps.")
+    checkpoint_every: int = doc(1000, "Write a checkpoint every this many steps.")
+    time_shift_ms: int = doc(100, "Random time shift of each clip, up to +/- this many ms.")
+    background_volume: float = doc(0.1, "Loudest background noise mixed into a clip.")
+    background_frequency: float = doc(0.8, "Share of clips that get background noise.")
+    augment_variants: int = doc(8, "Augmented feature variants precomputed per clip.")
+    seed: int = doc(0, "Random seed of training.")
+
+
+@dataclass(frozen=True)
+class RecognizerSettings:
+    """Posterior smoothing, the same on the PC and on the board (generated into model_settings.h)."""
+
+    average_window_ms: int = doc(1000, "Scores are averaged over this window.")
+    detection_threshold: int = doc(200, "Averaged score (0-255) a word must reach.")
+    suppression_ms: int = doc(1500, "Quiet time after a detection.")
+    minimum_count: int = doc(3, "Fewest inferences in the window before deciding.")
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    """Which board to build for and where it is plugged in."""
+
+    profile: str = doc("edgebadge", "Board profile name (assets/boards/<name>.toml).")
+    port: str = doc("", "Serial port; empty = find it.")
+    baud: int = doc(115200, "Serial speed (ignored by native USB boards).")
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A wakebench project: the words and every setting, as in wakebench.toml."""
+
+    words: list[str] = doc(["stop", "go"], "Keywords to recognise.")
+    data: DataSettings = field(default_factory=DataSettings)
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+    recognizer: RecognizerSettings = field(default_factory=RecognizerSettings)
+    board: BoardSettings = field(default_factory=BoardSettings)
+
+    @property
+    def labels(self) -> list[str]:
+        """Model labels: `_silence_`, `_unknown_`, then the words."""
+        return [SILENCE_LABEL, UNKNOWN_LABEL, *self.words]
+
+    def replace(self, **changes: Any) -> ProjectConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def parse_words(text: str) -> list[str]:
+    """`"stop, go"` -> `["stop", "go"]`; refuses empty lists, duplicates and reserved names."""
+    words = [w.strip().lower() for w in text.split(",") if w.strip()]
+    if not words:
+        raise ConfigError("no words given", "give words as a comma-separated list, e.g. --words stop,go")
+    if len(set(words)) != len(words):
+        raise ConfigError(f"a word is listed twice: {text!r}")
+    for w in words:
+        if w.startswith("_"):
+            raise ConfigError(f"{w!r} is reserved (names starting with _ are wakebench's own labels)")
+    return words
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown setting {key!r}", f"known settings: {', '.join(known)}")
+        kwargs[key] = _coerce(hints[key], value, f"{where}.{key}")
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table")
+        return _build(hint, value, where)
+    origin = getattr(hint, "__origin__", None)
+    if origin is list:
+        (item,) = hint.__args__
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list, got {value!r}")
+        return [_coerce(item, v, where) for v in value]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+        return value
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, str) and isinstance(value, hint) and not isinstance(value, bool):
+        return value
+    raise ConfigError(f"{where} must be {hint.__name__}, got {value!r}")
+
+
+def load_config(path: str | Path) -> ProjectConfig:
+    """Read a wakebench.toml; unknown keys and wrong types are a ConfigError naming the key."""
+    path = Path(path)
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such project file", "create one with `wakebench init`") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return _build(ProjectConfig, values, path.name)
+
+
+def find_project(start: str | Path = ".") -> Path | None:
+    """The wakebench.toml in `start`, or None."""
+    candidate = Path(start) / PROJECT_FILE
+    return candidate if candidate.is_file() else None
+
+
+def render_config(config: ProjectConfig) -> str:
+    """The commented TOML text of a config; `load_config` reads it back to an equal config."""
+    lines = ["# wakebench project file. Every command reads it; command-line flags override it.", ""]
+    lines += _render_fields(config, include_tables=False)
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            lines += ["", f"[{f.name}]", f"# {type(value).__doc__}"]
+            lines += _render_fields(value, include_tables=False)
+    return "\n".join(lines) + "\n"
+
+
+def _render_fields(obj: Any, include_tables: bool) -> list[str]:
+    out = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value) and not include_tables:
+            continue
+        if "doc" in f.metadata:
+            out.append(f"# {f.metadata['doc']}")
+        out.append(f"{f.name} = {_toml_value(value)}")
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def save_config(config: ProjectConfig, path: str | Path) -> None:
+    """Write the project file atomically."""
+    from core.fileio import write_text_atomic
+
+    write_text_atomic(Path(path), render_config(config))
+
+
+def config_from_dict(values: dict[str, Any]) -> ProjectConfig:
+    """Rebuild a config from `to_dict()` output (e.g. a run's resolved config)."""
+    return _build(ProjectConfig, values, "config")

@@ -1,0 +1,82 @@
+"""One exception hierarchy for every failure a user can see.
+
+Each error carries a message that says what went wrong and, where there is one, a hint that says what
+to do. The CLI prints both and exits non-zero; the TUI shows them in one error dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WakebenchError(Exception):
+    """Base of every error wakebench raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class ConfigError(WakebenchError):
+    """The project file or a flag has a value wakebench cannot use."""
+
+
+class AudioError(WakebenchError):
+    """An audio file cannot be read as audio (not a WAV, truncated, absurd header, ...)."""
+
+    def __init__(self, path: str | Path, reason: str, hint: str = "") -> None:
+        super().__init__(f"{path}: {reason}", hint)
+        self.path = Path(path)
+        self.reason = reason
+
+
+class DataError(WakebenchError):
+    """A dataset is missing, empty or unusable."""
+
+
+class DownloadError(WakebenchError):
+    """A download failed or its content failed an integrity check."""
+
+
+class SynthesisError(WakebenchError):
+    """The speech synthesiser is missing or failed."""
+
+
+class TrainingError(WakebenchError):
+    """Training cannot start or continue."""
+
+
+class ExportError(WakebenchError):
+    """A model cannot be exported, or the firmware could not run it."""
+
+
+class IncompatibleModelError(ExportError):
+    """The model uses ops, types or shapes the firmware does not support."""
+
+
+class MicrophoneError(WakebenchError):
+    """No usable microphone: PortAudio missing, no device, or the device is busy."""
+
+
+class BoardError(WakebenchError):
+    """The board link failed: port missing, unplugged, or the board reported an error."""
+
+
+class BoardNotFoundError(BoardError):
+    """No board on the given port, or no port given and none found."""
+
+
+class ArduinoCliError(WakebenchError):
+    """arduino-cli is missing or reported a failure."""
+
+
+class Cancelled(WakebenchError):
+    """The user stopped a long job; whatever was saved so far is kept."""
+
+    exit_code = 130

@@ -1,0 +1,1 @@
+"""wakebench's Textual app: a thin face over `core`."""
