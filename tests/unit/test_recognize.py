@@ -1,0 +1,113 @@
+"""The Python recognizer takes micro_speech's decisions (shared vectors) and refuses bad input clearly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.config import RecognizerSettings
+from core.errors import ConfigError
+from core.recognize import Detection, RecognizeCommands, TimeOrderError, queue_capacity
+
+VECTORS = Path(__file__).parents[1] / "vectors"
+sys.path.insert(0, str(VECTORS))
+
+from recognizer_vectors import all_vectors, python_decisions  # noqa: E402
+
+LABELS = ["_silence_", "_unknown_", "stop", "go"]
+STOP = [0, 0, 255, 0]
+
+
+@pytest.mark.parametrize("vector", all_vectors(), ids=lambda v: v.name)
+def test_decisions_match_the_shared_vectors(vector):
+    expected = [step[2] for step in vector.steps]
+    assert python_decisions(vector) == expected
+
+
+def test_there_are_hand_written_vectors_covering_each_rule():
+    names = {v.name for v in all_vectors()}
+    for rule in (
+        "threshold_edge",
+        "suppression",
+        "minimum_count",
+        "time_order",
+        "window_boundary",
+        "capacity",
+    ):
+        assert f"hand_{rule}" in names
+
+
+def test_generated_vectors_are_up_to_date(tmp_path):
+    """Regenerating gives byte-identical files (deterministic, and nobody edited them by hand)."""
+    before = {p.name: p.read_bytes() for p in (VECTORS / "recognizer").glob("generated_*.json")}
+    assert before
+    subprocess.run(
+        [sys.executable, str(VECTORS / "make_recognizer_vectors.py")], check=True, capture_output=True
+    )
+    after = {p.name: p.read_bytes() for p in (VECTORS / "recognizer").glob("generated_*.json")}
+    assert after == before
+
+
+def test_time_order_error_keeps_state():
+    recognizer = RecognizeCommands(LABELS, RecognizerSettings())
+    for t in (0, 100, 200):
+        recognizer.process(STOP, t)
+    with pytest.raises(TimeOrderError, match="150 ms is earlier than 200 ms"):
+        recognizer.process(STOP, 150)
+    assert recognizer.process(STOP, 300) == Detection(300, "stop", 2, 255, True)
+
+
+def test_reset_forgets_results_and_last_command():
+    recognizer = RecognizeCommands(LABELS, RecognizerSettings())
+    for t in (0, 100, 200, 300):
+        last = recognizer.process(STOP, t)
+    assert last.reportable
+    recognizer.reset()
+    assert recognizer.process(STOP, 50) is None  # earlier time is fine after a reset
+    for t in (100, 200, 300):
+        last = recognizer.process(STOP, t)
+    assert last.is_new
+
+
+def test_reportable_means_new_keyword_only():
+    assert Detection(0, "stop", 2, 230, True).reportable
+    assert not Detection(0, "stop", 2, 230, False).reportable
+    assert not Detection(0, "_silence_", 0, 255, True).reportable
+    assert not Detection(0, "_unknown_", 1, 255, True).reportable
+
+
+@pytest.mark.parametrize(
+    "scores, message",
+    [([0, 0, 255], "expected 4 scores, got 3"), ([0, 0, 256, 0], "0..255"), ([0, -1, 0, 0], "0..255")],
+)
+def test_bad_scores_are_refused(scores, message):
+    with pytest.raises(ValueError, match=message):
+        RecognizeCommands(LABELS, RecognizerSettings()).process(scores, 0)
+
+
+@pytest.mark.parametrize(
+    "settings, field",
+    [
+        (RecognizerSettings(detection_threshold=256), "detection_threshold"),
+        (RecognizerSettings(average_window_ms=0), "average_window_ms"),
+        (RecognizerSettings(suppression_ms=-1), "suppression_ms"),
+        (RecognizerSettings(minimum_count=-2), "minimum_count"),
+    ],
+)
+def test_settings_the_board_cannot_hold_are_a_config_error(settings, field):
+    with pytest.raises(ConfigError, match=field) as info:
+        RecognizeCommands(LABELS, settings)
+    assert "wakebench.toml" in info.value.hint
+
+
+def test_queue_capacity_holds_a_full_window_at_one_inference_per_frame():
+    settings = RecognizerSettings()
+    capacity = queue_capacity(settings, stride_ms=20)
+    bounded = RecognizeCommands(LABELS, settings, capacity=capacity)
+    unbounded = RecognizeCommands(LABELS, settings)
+    for i in range(300):
+        scores = [(i * 7 + k * 31) % 256 for k in range(4)]
+        assert bounded.process(scores, i * 20) == unbounded.process(scores, i * 20)
