@@ -1,0 +1,443 @@
+"""The wakebench workbench: a Textual face over `core`.
+
+The app owns the project (its config and the picked run) and runs every long job of `core` in a thread
+worker; workers report `core.events` as messages, which the app hands down to the panes. Any failure
+opens one error dialog and the app stays usable. TensorFlow is only ever imported inside workers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
+from core.errors import Cancelled, ConfigError, WakebenchError
+from core.events import CancelToken, Done, Event, Log, Progress, TrainStep, Validation
+from tui.messages import CoreEvent
+from tui.screens.error import ErrorDialog
+from tui.screens.prompt import PromptDialog
+from tui.screens.workbench import PANES, WorkbenchScreen
+from tui.views import WordsView, list_serial_ports, words_view
+from tui.widgets.board import BoardPane, PortInfo
+from tui.widgets.build import BuildPane
+from tui.widgets.model import ModelPane
+from tui.widgets.spectrogram import SpectrogramPane
+from tui.widgets.training import TrainingPane
+from tui.widgets.words import WordsPane
+
+# Worker groups: one long job of each kind at a time.
+JOB_TITLES = {
+    "scan": "reading the project",
+    "ports": "listing serial ports",
+    "data": "making data",
+    "train": "training",
+    "export": "exporting",
+    "stream": "the live stream",
+}
+
+
+class WakebenchApp(App[None]):
+    """Words → data → training → int8 model → board, on one screen."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "wakebench"
+    MODES = {"workbench": WorkbenchScreen}
+    DEFAULT_MODE = "workbench"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("t", "train", "Train"),
+        Binding("x", "stop_jobs", "Stop"),
+        Binding("e", "export", "Export"),
+        Binding("b", "build", "Build"),
+        Binding("f", "flash", "Flash"),
+        Binding("r", "retrain_flash", "Retrain+Flash"),
+        Binding("m", "mic", "Mic"),
+        Binding("o", "open_wav", "Open WAV"),
+        Binding("s", "synth", "Synthesise", show=False),
+        *(
+            Binding(str(n), f"show_pane('{pane}')", f"Show {title}", show=False)
+            for n, (pane, title) in enumerate(PANES, start=1)
+        ),
+    ]
+
+    def __init__(
+        self, project_dir: str | Path = ".", list_ports: Callable[[], list[PortInfo]] = list_serial_ports
+    ) -> None:
+        super().__init__()
+        self.project_dir = Path(project_dir).resolve()
+        self.config_path = self.project_dir / PROJECT_FILE
+        self.config, self.config_error = self._read_config()
+        self.picked_run: str | None = None
+        self.words_view = WordsView(list(self.config.words))
+        self._list_ports = list_ports
+        self._tokens: dict[str, CancelToken] = {}
+
+    def _read_config(self) -> tuple[ProjectConfig, WakebenchError | None]:
+        try:
+            return load_config(self.config_path), None
+        except WakebenchError as exc:
+            # Work on defaults in memory; the broken file is left untouched until the user fixes it.
+            return ProjectConfig(), exc
+
+    # ---- start-up -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.project_dir.name} · {', '.join(self.config.words)}"
+        if self.config_error is not None:
+            self.show_error(self.config_error, "project file")
+        self._show_build_tools()
+        spectrogram = self.query_one(SpectrogramPane)
+        spectrogram.set_status("[dim]pick a WAV file (o) or the microphone (m)[/]")
+        self.query_one(WordsPane).show_words(self.words_view.words, self.config.words, self.words_view.counts)
+        self.scan_project()
+        self.refresh_ports()
+
+    def get_default_screen(self) -> Screen:
+        return WorkbenchScreen()
+
+    # ---- errors ---------------------------------------------------------------------------------
+
+    def show_error(self, error: BaseException, context: str = "") -> None:
+        """Open the error dialog (or add to the one already open)."""
+        if isinstance(self.screen, ErrorDialog):
+            self.screen.add_error(error, context)
+        else:
+            self.push_screen(ErrorDialog(error, context))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker, group = event.worker, event.worker.group
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            if isinstance(error, Cancelled):
+                self.notify(
+                    f"{JOB_TITLES.get(group, group)} stopped; what was saved is kept", severity="warning"
+                )
+            else:
+                self.show_error(error, JOB_TITLES.get(group, group))
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._tokens.pop(group, None)
+            self._job_finished(group, event.state, worker)
+
+    def _job_finished(self, group: str, state: WorkerState, worker: Worker) -> None:
+        ok = state == WorkerState.SUCCESS
+        if group == "scan" and ok:
+            self._apply_words_view(worker.result)
+        elif group == "ports" and ok:
+            self.query_one(BoardPane).set_ports(worker.result, self.config.board.port)
+        elif group == "data":
+            self.scan_project()
+        elif group == "train":
+            error = worker.error
+            state_name = "done" if ok else "stopped" if isinstance(error, Cancelled) else "failed"
+            self.query_one(TrainingPane).set_state(state_name)
+            self.scan_project()
+        elif group == "export":
+            self.scan_project()
+
+    # ---- long jobs --------------------------------------------------------------------------------
+
+    def _busy(self, group: str) -> bool:
+        return any(
+            w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers
+        )
+
+    def _token(self, group: str) -> CancelToken:
+        token = CancelToken()
+        self._tokens[group] = token
+        return token
+
+    def _reporter(self, job: str) -> Callable[[Event], None]:
+        """An `on_event` callback for a core job running in a worker thread."""
+
+        def report(event: Event) -> None:
+            self.post_message(CoreEvent(job, event))
+
+        return report
+
+    def _refuse_if_busy(self, group: str) -> bool:
+        if self._busy(group):
+            self.notify(f"{JOB_TITLES[group]} is already running (x stops it)", severity="warning")
+            return True
+        return False
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def scan_project(self) -> WordsView:
+        return words_view(self.config, self.project_dir)
+
+    def _apply_words_view(self, view: WordsView) -> None:
+        self.words_view = view
+        self.query_one(WordsPane).show_words(view.words, self.config.words, view.counts)
+
+    @work(thread=True, exclusive=True, group="ports", exit_on_error=False)
+    def _list_ports_worker(self) -> list[PortInfo]:
+        return self._list_ports()
+
+    def action_refresh_ports(self) -> None:
+        self.refresh_ports()
+
+    def refresh_ports(self) -> None:
+        self._list_ports_worker()
+
+    def on_core_event(self, message: CoreEvent) -> None:
+        event = message.event
+        if message.job == "train":
+            pane = self.query_one(TrainingPane)
+            if isinstance(event, TrainStep):
+                pane.add_step(event)
+            elif isinstance(event, Validation):
+                pane.add_validation(event)
+            elif isinstance(event, Log):
+                self.notify(event.message, timeout=4)
+        elif isinstance(event, Progress):
+            if message.job == "data":
+                self.query_one(
+                    WordsPane
+                ).border_subtitle = f"{event.stage} {event.done:,.0f}/{event.total:,.0f}"
+        elif isinstance(event, Log):
+            self.notify(event.message, timeout=4)
+        elif isinstance(event, Done) and message.job == "data":
+            self.query_one(WordsPane).border_subtitle = ""
+
+    # ---- project and words --------------------------------------------------------------------------
+
+    def _save_config(self, config: ProjectConfig) -> bool:
+        if self.config_error is not None:
+            self.show_error(
+                ConfigError(
+                    f"{self.config_path} could not be read, so it is not overwritten",
+                    "fix or delete the file, then restart wakebench",
+                ),
+                "saving the project",
+            )
+            return False
+        save_config(config, self.config_path)
+        self.config = config
+        self.sub_title = f"{self.project_dir.name} · {', '.join(config.words)}"
+        return True
+
+    @on(WordsPane.SelectionChanged)
+    def _words_ticked(self, message: WordsPane.SelectionChanged) -> None:
+        if not message.words:
+            self.notify("a project needs at least one word", severity="warning")
+            self.query_one(WordsPane).show_words(
+                self.words_view.words, self.config.words, self.words_view.counts
+            )
+            return
+        self._save_config(self.config.replace(words=message.words))
+
+    @on(WordsPane.WordAdded)
+    def _word_added(self, message: WordsPane.WordAdded) -> None:
+        try:
+            (word,) = parse_words(message.word)[:1]
+            words = parse_words(", ".join([*self.config.words, word]))
+        except WakebenchError as exc:
+            self.show_error(exc, "adding a word")
+            return
+        if self._save_config(self.config.replace(words=words)):
+            view = self.words_view
+            if word not in view.words:
+                self.words_view = WordsView([*view.words, word], {**view.counts, word: {}})
+            self._apply_words_view(self.words_view)
+            self.scan_project()
+
+    def action_synth(self) -> None:
+        if not self._refuse_if_busy("data"):
+            self._synth_worker(self._token("data"))
+
+    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
+    def _synth_worker(self, cancel: CancelToken) -> None:
+        from core.data.synth import synthesize_dataset
+
+        data = self.config.data
+        out_dir = self.project_dir / data.synthetic_dir
+        synthesize_dataset(
+            self.config.words,
+            out_dir,
+            per_word=data.synth_per_word,
+            seed=data.synth_seed,
+            on_event=self._reporter("data"),
+            cancel=cancel,
+        )
+
+    def action_fetch_speech_commands(self) -> None:
+        self.show_error(
+            WakebenchError(
+                "fetching Google Speech Commands is not in wakebench yet",
+                "use Synthesise for now; the download arrives with the Speech Commands data issue",
+            ),
+            "Speech Commands",
+        )
+
+    # ---- training -------------------------------------------------------------------------------------
+
+    def action_train(self) -> None:
+        self._start_training(resume=False)
+
+    def action_resume_training(self) -> None:
+        self._start_training(resume=True)
+
+    def _start_training(self, resume: bool) -> None:
+        if self._refuse_if_busy("train"):
+            return
+        pane = self.query_one(TrainingPane)
+        pane.reset()
+        pane.set_state("running", "resuming" if resume else "")
+        self.query_one(WorkbenchScreen).show_pane("training")
+        self._train_worker(self._token("train"), resume)
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def _train_worker(self, cancel: CancelToken, resume: bool) -> None:
+        from core.training import train
+
+        train(self.config, self.project_dir, resume=resume, on_event=self._reporter("train"), cancel=cancel)
+
+    def action_stop_training(self) -> None:
+        self._cancel("train")
+
+    def action_stop_jobs(self) -> None:
+        running = [group for group in list(self._tokens) if self._busy(group)]
+        if not running:
+            self.notify("nothing is running")
+        for group in running:
+            self._cancel(group)
+
+    def _cancel(self, group: str) -> None:
+        token = self._tokens.get(group)
+        if token is not None:
+            token.cancel()
+            self.notify(f"stopping {JOB_TITLES.get(group, group)}…")
+
+    # ---- model ---------------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        self.show_error(WakebenchError("no exported model yet", "train a run first (t)"), "export")
+
+    def action_pick_run(self) -> None:
+        run = self.query_one(ModelPane).highlighted_run
+        if run is None:
+            self.notify("no runs yet: train one first (t)", severity="warning")
+            return
+        self.picked_run = run
+
+    # ---- spectrogram --------------------------------------------------------------------------------
+
+    @on(SpectrogramPane.SourceChosen)
+    def _source_chosen(self, message: SpectrogramPane.SourceChosen) -> None:
+        if message.source == "mic":
+            self.action_mic()
+        elif message.source == "file":
+            self.action_open_wav()
+        else:
+            self._board_source_missing()
+
+    def _board_source_missing(self) -> None:
+        self.query_one(SpectrogramPane).set_status(
+            "[$warning]board source not available yet:[/] the serial link arrives with the board issue"
+        )
+
+    def action_mic(self) -> None:
+        pane = self.query_one(SpectrogramPane)
+        pane.select_source("mic")
+        pane.set_status("[$warning]microphone not available yet:[/] live input arrives with the live issue")
+
+    def action_open_wav(self) -> None:
+        self.query_one(SpectrogramPane).select_source("file")
+        self.push_screen(
+            PromptDialog("WAV file to play through the spectrogram", placeholder="path/to/audio.wav"),
+            self._open_wav,
+        )
+
+    def _open_wav(self, path: str | None) -> None:
+        if path:
+            self.query_one(SpectrogramPane).set_status(f"file {path}")
+
+    # ---- board and build ---------------------------------------------------------------------------------
+
+    def action_connect_board(self) -> None:
+        pane = self.query_one(BoardPane)
+        pane.set_state("unavailable", "the serial link to a board is not in wakebench yet (board issue)")
+        self.notify(
+            "connecting to a board arrives with the board issue; the port list above is real",
+            severity="warning",
+        )
+
+    def _show_build_tools(self) -> None:
+        pane = self.query_one(BuildPane)
+        cli = shutil.which("arduino-cli")
+        if cli is None:
+            pane.set_status(
+                "[$error]arduino-cli not found on PATH.[/] Install it (arduino.github.io/arduino-cli) to build and "
+                "flash. wakebench's build support arrives with the firmware issue."
+            )
+        else:
+            pane.set_status(
+                f"arduino-cli at {cli}. [$warning]wakebench's build and flash support is not there yet[/] "
+                "(firmware issue)."
+            )
+
+    def _not_yet(self, what: str) -> None:
+        cli = shutil.which("arduino-cli")
+        missing = "arduino-cli is not installed, and " if cli is None else ""
+        text = f"{what}: {missing}wakebench's arduino-cli support is not there yet (firmware issue)"
+        self.query_one(BuildPane).log_line(text)
+        self.notify(text, severity="warning")
+
+    def action_build(self) -> None:
+        self._not_yet("Build")
+
+    def action_flash(self) -> None:
+        self._not_yet("Flash")
+
+    def action_retrain_flash(self) -> None:
+        self._not_yet("Retrain+Flash")
+
+    # ---- navigation ------------------------------------------------------------------------------------
+
+    def action_show_pane(self, pane: str) -> None:
+        self.query_one(WorkbenchScreen).show_pane(pane)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Synthesise data", "Make synthetic clips for the ticked words", self.action_synth)
+        yield SystemCommand(
+            "Fetch Speech Commands", "Download Google Speech Commands", self.action_fetch_speech_commands
+        )
+        yield SystemCommand(
+            "Resume training", "Continue the last run from its checkpoint", self.action_resume_training
+        )
+        yield SystemCommand(
+            "Stop all jobs", "Cancel every running job; saved work is kept", self.action_stop_jobs
+        )
+        yield SystemCommand("Rescan project", "Re-count clips and runs", self.scan_project)
+        yield SystemCommand("Refresh serial ports", "List the serial ports again", self.refresh_ports)
+        yield SystemCommand(
+            "Pick highlighted run", "Use the run highlighted in the Model pane", self.action_pick_run
+        )
+        for pane, title in PANES:
+            yield SystemCommand(
+                f"Show {title}", f"Bring the {title} pane forward", lambda p=pane: self.action_show_pane(p)
+            )
+        yield SystemCommand(
+            "Save SVG screenshot", "Save the screen as an SVG in the project folder", self._save_svg
+        )
+
+    def _save_svg(self) -> None:
+        path = self.save_screenshot(path=str(self.project_dir))
+        self.notify(f"saved {path}")
+
+
+def run_app(project_dir: str | Path = ".") -> int:
+    """Open the workbench on the project in `project_dir`, creating a default stop/go project on first run."""
+    project_dir = Path(project_dir)
+    config_path = project_dir / PROJECT_FILE
+    if not config_path.exists():
+        save_config(ProjectConfig(), config_path)
+    WakebenchApp(project_dir).run()
+    return 0

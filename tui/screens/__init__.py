@@ -1,0 +1,1 @@
+"""Screens of the wakebench app: the workbench and its dialogs."""

@@ -1,0 +1,188 @@
+"""The Model pane: the picked run's int8 model against the seed and the board, its accuracy and confusion
+matrix, and the history of runs to compare and pick from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, DataTable, Static
+
+SEED_MODEL_BYTES = 18_288
+"""Size of the seed's int8 micro_speech model (tiny_conv, yes/no), the size to beat."""
+
+
+@dataclass(frozen=True)
+class BoardBudget:
+    """What the chosen board offers a model."""
+
+    name: str
+    flash_bytes: int
+    ram_bytes: int
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """One exported run as the pane shows it (built by the app from the run's report)."""
+
+    run_id: str
+    labels: list[str]
+    size_bytes: int | None = None
+    arena_bytes: int | None = None
+    ops: list[str] = field(default_factory=list)
+    float_accuracy: float | None = None
+    int8_accuracy: float | None = None
+    confusion: list[list[int]] | None = None
+    """Rows: true label, columns: predicted label, in `labels` order (int8 model on the test set)."""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One line of the run history."""
+
+    run_id: str
+    words: str
+    steps: str
+    val_accuracy: float | None
+    int8_accuracy: float | None
+    size_bytes: int | None
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def _kb(value: int) -> str:
+    return f"{value / 1024:,.1f} KB"
+
+
+def _bar(fraction: float, width: int = 12) -> str:
+    fraction = max(0.0, min(1.0, fraction))
+    full = round(fraction * width)
+    if fraction > 0 and full == 0:
+        full = 1
+    return "▇" * full + "░" * (width - full)
+
+
+def confusion_text(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str:
+    """A plain-text confusion matrix: rows true, columns predicted, diagonal to read down."""
+    names = [label.strip("_")[:6] for label in labels]
+    width = (
+        max(
+            max((len(n) for n in names), default=3),
+            max((len(str(v)) for row in matrix for v in row), default=1),
+        )
+        + 1
+    )
+    head = " " * (width + 1) + "".join(n.rjust(width) for n in names)
+    rows = [
+        names[i].rjust(width) + " " + "".join(str(v).rjust(width) for v in row)
+        for i, row in enumerate(matrix)
+    ]
+    return "\n".join([head, *rows])
+
+
+class ModelPane(Vertical):
+    """Size, budget, accuracy and confusion of the picked run; history of runs."""
+
+    class RunPicked(Message):
+        """The user picked a run from the history."""
+
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Model"
+        self._loading_rows = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="model-details"):
+            yield Static(id="model-summary")
+            yield Static(id="model-confusion")
+        with Horizontal(classes="buttons"):
+            yield Button("Export", id="export", action="app.export", compact=True)
+            yield Button("Pick run", id="pick-run", action="app.pick_run", compact=True)
+        yield DataTable(id="run-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("run", "words", "steps", "val", "int8", "bytes")
+        self.show_model(None, None)
+
+    def show_model(self, view: ModelView | None, board: BoardBudget | None) -> None:
+        summary = self.query_one("#model-summary", Static)
+        confusion = self.query_one("#model-confusion", Static)
+        if view is None:
+            summary.update(Content.from_markup("[dim]no run yet: train one (t), then export it (e)[/]"))
+            confusion.update("")
+            return
+        lines = [f"[b]run {view.run_id}[/]"]
+        if view.size_bytes is None:
+            lines.append("[dim]not exported yet: press e to export the int8 model[/]")
+        else:
+            delta = (view.size_bytes - SEED_MODEL_BYTES) / SEED_MODEL_BYTES * 100
+            style = "$success" if delta <= 0 else "$warning"
+            lines.append(
+                f"int8 {view.size_bytes:,} B [{style}]{_bar(view.size_bytes / max(view.size_bytes, SEED_MODEL_BYTES))}[/] "
+                f"seed {SEED_MODEL_BYTES:,} B ({delta:+.1f} %)"
+            )
+            if board is not None:
+                lines.append(
+                    f"flash {_bar(view.size_bytes / board.flash_bytes)} {_kb(view.size_bytes)} / {_kb(board.flash_bytes)} "
+                    f"[dim]{board.name}[/]"
+                )
+        if view.arena_bytes is not None:
+            ram = f"RAM   {_bar(view.arena_bytes / board.ram_bytes)} " if board is not None else ""
+            total = f" / {_kb(board.ram_bytes)}" if board is not None else ""
+            lines.append(f"{ram}arena {_kb(view.arena_bytes)}{total}")
+        if view.ops:
+            lines.append("ops " + " ".join(view.ops))
+        if view.float_accuracy is not None or view.int8_accuracy is not None:
+            lines.append(
+                f"test accuracy  float {_pct(view.float_accuracy)} · int8 {_pct(view.int8_accuracy)}"
+            )
+        summary.update(Content.from_markup("\n".join(lines)))
+        if view.confusion:
+            confusion.update(
+                Content("confusion (rows true, columns predicted)\n")
+                + Content(confusion_text(view.labels, view.confusion))
+            )
+        else:
+            confusion.update("")
+
+    def show_runs(self, rows: Sequence[RunRow], picked: str | None) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            mark = "▶ " if row.run_id == picked else "  "
+            table.add_row(
+                mark + row.run_id,
+                row.words,
+                row.steps,
+                _pct(row.val_accuracy),
+                _pct(row.int8_accuracy),
+                "—" if row.size_bytes is None else f"{row.size_bytes:,}",
+                key=row.run_id,
+            )
+        ids = [row.run_id for row in rows]
+        if picked in ids:
+            table.move_cursor(row=ids.index(picked))
+
+    @property
+    def highlighted_run(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.post_message(self.RunPicked(event.row_key.value))

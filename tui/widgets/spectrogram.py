@@ -1,0 +1,290 @@
+"""The Spectrogram pane: a scrolling 40-channel colour spectrogram, level meter, class scores and detections.
+
+The pane only draws what it is given: frames of frontend features (uint16, one row of `channels` per 20 ms),
+audio levels, score vectors and detections. Where they come from (microphone, WAV file, board) is chosen with
+the source switch; the app runs the source through `core` and pushes the results down here.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import RadioButton, RadioSet, Static
+
+# Frontend output (uint16 after log + PCAN, scale_shift 6) stays below ~670; the model sees value * 10/256,
+# i.e. 0..~26 (TF speech_commands "micro" preprocessing). A fixed scale keeps colours comparable over time.
+FULL_SCALE = 672
+LEVELS = 32
+HALF_BLOCK = "▀"  # foreground paints the upper pixel, background the lower one
+
+# An "inferno"-like ramp: dark for silence, bright for energy.
+_RAMP = [
+    (0, 0, 4),
+    (40, 11, 84),
+    (101, 21, 110),
+    (159, 42, 99),
+    (212, 72, 66),
+    (245, 125, 21),
+    (250, 193, 39),
+    (252, 255, 164),
+]
+
+
+def _ramp_colours(n: int) -> list[Color]:
+    anchors = np.array(_RAMP, dtype=np.float64)
+    positions = np.linspace(0, len(_RAMP) - 1, n)
+    out = []
+    for p in positions:
+        i = min(int(p), len(_RAMP) - 2)
+        t = p - i
+        r, g, b = anchors[i] * (1 - t) + anchors[i + 1] * t
+        out.append(Color.from_rgb(round(r), round(g), round(b)))
+    return out
+
+
+_COLOURS = _ramp_colours(LEVELS)
+# One style per (upper, lower) pixel pair, indexed by upper * LEVELS + lower.
+_PAIR_STYLES = [Style(color=_COLOURS[u], bgcolor=_COLOURS[b]) for u in range(LEVELS) for b in range(LEVELS)]
+
+
+def feature_levels(frames: np.ndarray) -> np.ndarray:
+    """uint16 frontend frames -> colour levels 0..LEVELS-1 (uint8)."""
+    scaled = np.asarray(frames, dtype=np.uint32) * LEVELS // FULL_SCALE
+    return np.minimum(scaled, LEVELS - 1).astype(np.uint8)
+
+
+class Spectrogram(Widget):
+    """Feature frames scrolling right to left; low frequencies at the bottom, two channels per text row.
+
+    Each terminal cell is an upper half block whose foreground and background colours are two pixels, so
+    40 channels fit in 20 rows. A shorter widget folds neighbouring channels (keeping the loudest)."""
+
+    DEFAULT_CSS = """
+    Spectrogram {
+        height: 20;
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, channels: int = 40, history: int = 512, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.channels = channels
+        self._levels = np.zeros((history, channels), np.uint8)
+        self.frames_seen = 0
+        self._pixels: np.ndarray | None = None  # [rows*2, width] levels for the current size, top row first
+        self._pixels_key: tuple[int, int, int] | None = None
+
+    def push_frames(self, frames: np.ndarray) -> None:
+        """Append feature frames (`[n, channels]` or one `[channels]` row, uint16) at the right edge."""
+        levels = feature_levels(np.atleast_2d(frames))
+        n = min(len(levels), len(self._levels))
+        if n == 0:
+            return
+        self._levels[:-n] = self._levels[n:]
+        self._levels[-n:] = levels[-n:]
+        self.frames_seen += len(levels)
+        self.refresh()
+
+    def clear(self) -> None:
+        self._levels[:] = 0
+        self.frames_seen = 0
+        self.refresh()
+
+    def _pixel_grid(self, width: int, height: int) -> np.ndarray:
+        key = (self.frames_seen, width, height)
+        if self._pixels_key == key and self._pixels is not None:
+            return self._pixels
+        rows = 2 * height
+        history = len(self._levels)
+        cols = (
+            self._levels[-width:]
+            if width <= history
+            else np.vstack([np.zeros((width - history, self.channels), np.uint8), self._levels])
+        )
+        # Band b of `rows` covers channels [edges[b], edges[b+1]); reduceat keeps the loudest of each band.
+        edges = (np.arange(rows) * self.channels) // rows
+        bands = np.maximum.reduceat(cols, edges, axis=1)  # [width, rows], low frequency first
+        self._pixels = np.ascontiguousarray(bands[:, ::-1].T)  # [rows, width], high frequency on top
+        self._pixels_key = key
+        return self._pixels
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        if width <= 0 or height <= 0 or y >= height:
+            return Strip.blank(width)
+        pixels = self._pixel_grid(width, height)
+        codes = pixels[2 * y].astype(np.int32) * LEVELS + pixels[2 * y + 1]
+        # One segment per run of identical cells keeps the strip short.
+        starts = np.flatnonzero(np.diff(codes)) + 1
+        bounds = [0, *starts.tolist(), width]
+        code_list = codes.tolist()
+        segments = [
+            Segment(HALF_BLOCK * (end - start), _PAIR_STYLES[code_list[start]])
+            for start, end in zip(bounds, bounds[1:], strict=False)
+        ]
+        return Strip(segments, width)
+
+
+def _bar(fraction: float, width: int) -> str:
+    """A horizontal bar of eighth blocks, `width` cells wide."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (" ▏▎▍▌▋▊▉"[rest] if rest else "")).ljust(width, "·")
+
+
+class LevelMeter(Static):
+    """Input level in dBFS, -60..0."""
+
+    def show_level(self, dbfs: float | None) -> None:
+        if dbfs is None:
+            self.update(Content.from_markup("level [dim]—[/]"))
+            return
+        fraction = (max(-60.0, min(0.0, dbfs)) + 60.0) / 60.0
+        style = "$error" if dbfs > -3 else "$warning" if dbfs > -12 else "$success"
+        self.update(Content.from_markup(f"level [{style}]{_bar(fraction, 20)}[/] {dbfs:5.1f} dBFS"))
+
+
+@dataclass(frozen=True)
+class ShownDetection:
+    """A detection as the pane shows it."""
+
+    time_s: float
+    label: str
+    score: int
+
+
+class ScoreBars(Static):
+    """Each label's latest score (0-255) as a small bar, the keyword labels first."""
+
+    def show_scores(self, labels: Sequence[str], scores: Sequence[int] | None) -> None:
+        if not labels:
+            self.update(Content.from_markup("[dim]no model picked: scores appear with a trained run[/]"))
+            return
+        parts = []
+        order = [i for i, label in enumerate(labels) if not label.startswith("_")] + [
+            i for i, label in enumerate(labels) if label.startswith("_")
+        ]
+        for i in order:
+            score = int(scores[i]) if scores is not None and i < len(scores) else 0
+            name = labels[i].strip("_")
+            parts.append(f"{name} [$accent]{_bar(score / 255, 6)}[/] {score:3d}")
+        self.update(Content.from_markup("  ".join(parts)))
+
+
+class DetectionList(Static):
+    """The latest detections, newest first."""
+
+    def __init__(self, keep: int = 6, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: deque[ShownDetection] = deque(maxlen=keep)
+
+    def add(self, detection: ShownDetection) -> None:
+        self._shown.appendleft(detection)
+        self._redraw()
+
+    def clear(self) -> None:
+        self._shown.clear()
+        self._redraw()
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not self._shown:
+            self.update(Content.from_markup("[dim]detections: none yet[/]"))
+            return
+        first, *rest = self._shown
+        text = f"[b $success]▶ {first.label} ({first.score})[/] at {first.time_s:.2f}s"
+        if rest:
+            text += "  [dim]" + "  ".join(f"{d.label} {d.time_s:.2f}s" for d in rest) + "[/]"
+        self.update(Content.from_markup(text))
+
+
+SOURCES = ("mic", "file", "board")
+SOURCE_TITLES = {"mic": "mic", "file": "file", "board": "board"}
+
+
+class SpectrogramPane(Vertical):
+    """Spectrogram, level, scores and detections of the chosen source."""
+
+    class SourceChosen(Message):
+        """The user picked a source in the switch."""
+
+        def __init__(self, source: str) -> None:
+            super().__init__()
+            self.source = source
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Spectrogram"
+        self.labels: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="spectro-top"):
+            with RadioSet(id="source-switch"):
+                for source in SOURCES:
+                    yield RadioButton(SOURCE_TITLES[source], id=f"source-{source}", value=source == "file")
+            yield Static("", id="source-status")
+        yield Spectrogram(id="spectrogram")
+        with Horizontal(id="spectro-bottom"):
+            yield LevelMeter(id="level")
+        yield ScoreBars(id="scores")
+        yield DetectionList(id="detections")
+
+    def on_mount(self) -> None:
+        self.query_one(LevelMeter).show_level(None)
+        self.query_one(ScoreBars).show_scores(self.labels, None)
+
+    @property
+    def source(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.id.removeprefix("source-") if pressed and pressed.id else "file"
+
+    def select_source(self, source: str) -> None:
+        """Tick `source` in the switch without announcing it (the app already knows)."""
+        button = self.query_one(f"#source-{source}", RadioButton)
+        with button.prevent(RadioButton.Changed, RadioSet.Changed):
+            button.value = True
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        if event.pressed.id:
+            self.post_message(self.SourceChosen(event.pressed.id.removeprefix("source-")))
+
+    def set_status(self, markup: str) -> None:
+        self.query_one("#source-status", Static).update(Content.from_markup(markup))
+
+    def set_labels(self, labels: Sequence[str]) -> None:
+        self.labels = list(labels)
+        self.query_one(ScoreBars).show_scores(self.labels, None)
+
+    def start(self) -> None:
+        """A new stream begins: clear the picture and the detections."""
+        self.query_one(Spectrogram).clear()
+        self.query_one(DetectionList).clear()
+        self.query_one(ScoreBars).show_scores(self.labels, None)
+        self.query_one(LevelMeter).show_level(None)
+
+    def push_frames(self, frames: np.ndarray) -> None:
+        self.query_one(Spectrogram).push_frames(frames)
+
+    def show_level(self, dbfs: float | None) -> None:
+        self.query_one(LevelMeter).show_level(dbfs)
+
+    def show_scores(self, scores: Sequence[int]) -> None:
+        self.query_one(ScoreBars).show_scores(self.labels, scores)
+
+    def add_detection(self, detection: ShownDetection) -> None:
+        self.query_one(DetectionList).add(detection)

@@ -1,0 +1,137 @@
+"""The Training pane: start / stop / resume, progress with ETA, live loss and accuracy curves.
+
+Training events (`core.events.TrainStep`, `Validation`) are pushed down by the app; the pane keeps the
+series it plots and redraws the curves at most a few times a second.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, ProgressBar, Static
+from textual_plotext import PlotextPlot
+
+from core.events import TrainStep, Validation
+
+
+def format_eta(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+class TrainingPane(Vertical):
+    """Training controls, progress and curves."""
+
+    REDRAW_EVERY_S = 0.5
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Training"
+        self.steps: list[int] = []
+        self.losses: list[float] = []
+        self.train_acc: list[float] = []
+        self.val_steps: list[int] = []
+        self.val_acc: list[float] = []
+        self.total_steps = 0
+        self.state = "idle"
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="buttons"):
+            yield Button("Train", id="train-start", action="app.train", variant="primary", compact=True)
+            yield Button("Stop", id="train-stop", action="app.stop_training", variant="error", compact=True)
+            yield Button("Resume", id="train-resume", action="app.resume_training", compact=True)
+            yield Static("", id="train-state")
+        with Horizontal(id="train-progress-row"):
+            yield ProgressBar(total=1, id="train-progress", show_eta=False, show_percentage=True)
+            yield Static("", id="train-counts")
+        with Horizontal(id="train-plots"):
+            yield PlotextPlot(id="loss-plot")
+            yield PlotextPlot(id="acc-plot")
+        yield Static("", id="train-status")
+
+    def on_mount(self) -> None:
+        self.set_interval(self.REDRAW_EVERY_S, self._redraw_if_dirty)
+        self.set_state("idle")
+        self._redraw()
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        """idle | running | stopped | done | failed, plus a short detail."""
+        self.state = state
+        style = {"running": "$accent", "done": "$success", "failed": "$error", "stopped": "$warning"}.get(
+            state, "dim"
+        )
+        text = f"[{style}]● {state}[/]" + (f" [dim]{detail}[/]" if detail else "")
+        self.query_one("#train-state", Static).update(Content.from_markup(text))
+        self.query_one("#train-start", Button).disabled = state == "running"
+        self.query_one("#train-resume", Button).disabled = state == "running"
+        self.query_one("#train-stop", Button).disabled = state != "running"
+
+    def reset(self) -> None:
+        """A new run: forget the curves."""
+        for series in (self.steps, self.losses, self.train_acc, self.val_steps, self.val_acc):
+            series.clear()
+        self.total_steps = 0
+        self.query_one(ProgressBar).update(total=1, progress=0)
+        self._redraw()
+
+    def add_step(self, event: TrainStep) -> None:
+        self.total_steps = event.total_steps
+        self.steps.append(event.step)
+        self.losses.append(event.loss)
+        self.train_acc.append(event.train_accuracy * 100)
+        self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
+        counts = f"{event.step:,} / {event.total_steps:,}   ETA {format_eta(event.eta_s)}"
+        self.query_one("#train-counts", Static).update(counts)
+        self._status(event.learning_rate, event.step)
+        self._dirty = True
+
+    def add_validation(self, event: Validation) -> None:
+        self.val_steps.append(event.step)
+        self.val_acc.append(event.accuracy * 100)
+        self._dirty = True
+        if self.steps:
+            self._status(None, self.steps[-1])
+
+    def _status(self, learning_rate: float | None, step: int) -> None:
+        lr = f"lr {learning_rate:g} · " if learning_rate is not None else ""
+        val = f" · val {self.val_acc[-1]:.1f} %" if self.val_acc else ""
+        history = (
+            "  [dim]val history " + " ".join(f"{a:.0f}" for a in self.val_acc[-8:]) + "[/]"
+            if self.val_acc
+            else ""
+        )
+        self.query_one("#train-status", Static).update(
+            Content.from_markup(f"{lr}step {step:,}{val}{history}")
+        )
+
+    def _redraw_if_dirty(self) -> None:
+        if self._dirty:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self._dirty = False
+        loss = self.query_one("#loss-plot", PlotextPlot)
+        plt = loss.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("loss")
+        if self.steps:
+            plt.plot(self.steps, self.losses, marker="braille", color="orange")
+        loss.refresh()
+        acc = self.query_one("#acc-plot", PlotextPlot)
+        plt = acc.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("accuracy %")
+        plt.ylim(0, 100)
+        if self.steps:
+            plt.plot(self.steps, self.train_acc, marker="braille", color="cyan", label="train")
+        if self.val_steps:
+            plt.plot(self.val_steps, self.val_acc, marker="braille", color="green", label="val")
+        acc.refresh()

@@ -1,0 +1,96 @@
+"""The Words pane: the Speech Commands words and custom words to tick, clip counts per source, data buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Input, SelectionList
+from textual.widgets.selection_list import Selection
+
+# Short names of the clip sources, in the order they are shown.
+SOURCE_ABBREVIATIONS = {"synthetic": "syn", "speech_commands": "sc", "recordings": "rec", "captures": "cap"}
+
+
+def count_summary(counts: Mapping[str, int]) -> str:
+    """ "syn 600 · rec 20" — only the sources that have clips; "no clips" when none."""
+    parts = [
+        f"{abbr} {counts.get(source, 0):,}"
+        for source, abbr in SOURCE_ABBREVIATIONS.items()
+        if counts.get(source)
+    ]
+    return " · ".join(parts) if parts else "no clips"
+
+
+class WordsPane(Vertical):
+    """Tick the keywords to train; add custom words; synthesise or fetch data for the ticked ones."""
+
+    class SelectionChanged(Message):
+        """The user ticked or unticked a word; `words` is the new selection in project order."""
+
+        def __init__(self, words: list[str]) -> None:
+            super().__init__()
+            self.words = words
+
+    class WordAdded(Message):
+        """The user typed a custom word."""
+
+        def __init__(self, word: str) -> None:
+            super().__init__()
+            self.word = word
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Words"
+        self.selected: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield SelectionList[str](id="word-list", compact=True)
+        yield Input(placeholder="+ custom word", id="custom-word", compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button("Synthesise", id="synth", action="app.synth", compact=True)
+            yield Button("Speech Commands", id="fetch", action="app.fetch_speech_commands", compact=True)
+
+    def show_words(
+        self, words: Sequence[str], selected: Sequence[str], counts: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        """List `words` (ticked: `selected`) with their clip counts per source."""
+        self.selected = list(selected)
+        width = max((len(w) for w in words), default=4) + 1
+        selection_list = self.query_one(SelectionList)
+        highlighted = selection_list.highlighted
+        with selection_list.prevent(SelectionList.SelectedChanged):
+            selection_list.clear_options()
+            selection_list.add_options(
+                Selection(
+                    Content.from_markup(
+                        "$word[dim]$counts[/]",
+                        word=word.ljust(width),
+                        counts=count_summary(counts.get(word, {})),
+                    ),
+                    word,
+                    word in self.selected,
+                )
+                for word in words
+            )
+        if highlighted is not None and words:
+            selection_list.highlighted = min(highlighted, len(words) - 1)
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        ticked = set(event.selection_list.selected)
+        # Keep the project's order; newly ticked words go last.
+        words = [w for w in self.selected if w in ticked] + [
+            w for w in event.selection_list.selected if w not in self.selected
+        ]
+        self.selected = words
+        self.post_message(self.SelectionChanged(words))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.post_message(self.WordAdded(event.value.strip()))
+            event.input.clear()
