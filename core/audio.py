@@ -8,6 +8,7 @@ that names the file and the reason, never a crash or silently wrong samples.
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from dataclasses import dataclass
@@ -241,25 +242,34 @@ def resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     up, down = dst_rate // g, src_rate // g
     if up == down:
         return audio.astype(np.float32)
+    table, half = _polyphase_table(up, down)
+    k = table.shape[1]
+    n_in = len(audio)
+    n_out = -(-n_in * up // down)
+    # Zero padding on both sides lets every window be a plain slice of the input.
+    padded = np.concatenate([np.zeros(k), audio, np.zeros(k)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, k)
+    out = np.empty(n_out, dtype=np.float64)
+    for start in range(0, n_out, _BLOCK):
+        m = np.arange(start, min(start + _BLOCK, n_out), dtype=np.int64)
+        centre = m * down  # output m sits at input position centre/up
+        first = -((half - centre) // up)  # first input sample under the filter: ceil((centre - half) / up)
+        phase = first * up + half - centre  # in [0, up): which filter phase applies
+        out[start : start + len(m)] = np.einsum("ij,ij->i", windows[first + k], table[phase])
+    return out.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=16)
+def _polyphase_table(up: int, down: int) -> tuple[np.ndarray, int]:
+    """Filter taps per phase: row p holds the taps that meet input samples first, first+1, ... for phase p."""
     # The filter runs on the virtual up-sampled grid (rate src*up); it must cut at the lower Nyquist.
     factor = max(up, down)
     half = _ZERO_CROSSINGS * factor
     taps = np.arange(-half, half + 1, dtype=np.float64)
     cutoff = _ROLLOFF / factor
     h = cutoff * np.sinc(cutoff * taps) * np.kaiser(2 * half + 1, _KAISER_BETA) * up
-    h = np.concatenate([h, [0.0]])  # index 2*half+1 is a zero tap for out-of-support lookups
-    n_in = len(audio)
-    n_out = -(-n_in * up // down)
-    k = 2 * half // up + 1  # input samples under the filter for one output sample
-    padded = np.concatenate([audio, [0.0]])  # index n_in reads as silence
-    out = np.empty(n_out, dtype=np.float64)
-    for start in range(0, n_out, _BLOCK):
-        m = np.arange(start, min(start + _BLOCK, n_out), dtype=np.int64)
-        centre = m * down  # output m sits at input position centre/up
-        first = -((half - centre) // up)  # ceil((centre - half) / up)
-        n = first[:, None] + np.arange(k, dtype=np.int64)[None, :]
-        tap = centre[:, None] - n * up + half
-        tap = np.where((tap >= 0) & (tap <= 2 * half), tap, 2 * half + 1)
-        idx = np.where((n >= 0) & (n < n_in), n, n_in)
-        out[m] = np.einsum("ij,ij->i", padded[idx], h[tap])
-    return out.astype(np.float32)
+    k = 2 * half // up + 1
+    # Input sample first+j meets tap h[centre - (first+j)*up + half] = h[2*half - phase - j*up].
+    index = 2 * half - np.arange(up)[:, None] - np.arange(k)[None, :] * up
+    table = np.where((index >= 0) & (index <= 2 * half), h[np.clip(index, 0, 2 * half)], 0.0)
+    return table, half
