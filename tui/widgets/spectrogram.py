@@ -78,9 +78,13 @@ class Spectrogram(Widget):
     }
     """
 
+    MAX_FPS = 25
+    """Repaints per second at most: frames arrive at 50/s and are all drawn, two columns per repaint."""
+
     def __init__(self, channels: int = 40, history: int = 512, **kwargs) -> None:
         super().__init__(**kwargs)
         self.channels = channels
+        self._repaint_pending = False
         self._levels = np.zeros((history, channels), np.uint8)
         self.frames_seen = 0
         self._pixels: np.ndarray | None = None  # [rows*2, width] levels for the current size, top row first
@@ -95,6 +99,16 @@ class Spectrogram(Widget):
         self._levels[:-n] = self._levels[n:]
         self._levels[-n:] = levels[-n:]
         self.frames_seen += len(levels)
+        self._schedule_repaint()
+
+    def _schedule_repaint(self) -> None:
+        # Frames come faster than a terminal is worth repainting; coalesce them into at most MAX_FPS paints.
+        if not self._repaint_pending:
+            self._repaint_pending = True
+            self.set_timer(1 / self.MAX_FPS, self._repaint)
+
+    def _repaint(self) -> None:
+        self._repaint_pending = False
         self.refresh()
 
     def clear(self) -> None:
@@ -153,7 +167,7 @@ class LevelMeter(Static):
             return
         fraction = (max(-60.0, min(0.0, dbfs)) + 60.0) / 60.0
         style = "$error" if dbfs > -3 else "$warning" if dbfs > -12 else "$success"
-        self.update(Content.from_markup(f"level [{style}]{_bar(fraction, 20)}[/] {dbfs:5.1f} dBFS"))
+        self.update(Content.from_markup(f"level [{style}]{_bar(fraction, 20)}[/] {dbfs:5.1f} dBFS"), layout=False)
 
 
 @dataclass(frozen=True)
@@ -180,7 +194,7 @@ class ScoreBars(Static):
             score = int(scores[i]) if scores is not None and i < len(scores) else 0
             name = labels[i].strip("_")
             parts.append(f"{name} [$accent]{_bar(score / 255, 6)}[/] {score:3d}")
-        self.update(Content.from_markup("  ".join(parts)))
+        self.update(Content.from_markup("  ".join(parts)), layout=False)
 
 
 class DetectionList(Static):
