@@ -232,3 +232,15 @@ def _explain_open_error(device: InputDevice, exc: Exception) -> tuple[str, str]:
             "pick a device that resamples for you (e.g. 'default' or 'pulse') with --device",
         )
     return f"cannot open {where} ({text})", PLUG_IN_HINT
+
+
+def play(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
+    """Play mono audio (float in [-1, 1] or int16) on the default output and wait until it ends."""
+    sd = load_sounddevice()
+    try:
+        sd.play(np.asarray(audio), samplerate=sample_rate, blocking=True)
+    except (sd.PortAudioError, ValueError) as exc:
+        raise MicrophoneError(
+            f"cannot play the take back ({exc})",
+            "plug in headphones or speakers, or answer without listening",
+        ) from None

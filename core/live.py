@@ -1,0 +1,213 @@
+"""Streaming detection on the PC, the way the board does it: audio source → streaming micro frontend →
+sliding 49-frame window → int8 model in the TFLM interpreter → RecognizeCommands → detections.
+
+- `StreamingDetector` is the pipeline itself: push int16 samples, get one `LiveFrame` per feature frame.
+- `LiveDetector(run_dir, source).frames()` runs it over any `AudioSource` (microphone, file, generated).
+- `detect_file(run_dir, wav)` runs a whole recording through the same path as fast as possible.
+
+The model runs on a frame once the window is full (the first `frames` frames of a stream), then every
+`infer_every` frames; 1 = on every 20 ms frame. Times are stream times in ms at the end of the newest
+frame's window, so a file gives the same times however fast it is played.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from core.audio_sources import AudioSource, FileSource
+from core.config import FeatureSettings, RecognizerSettings
+from core.errors import ExportError
+from core.events import CancelToken, Done, EventCallback, Progress, ignore_events
+from core.recognize import Detection, RecognizeCommands
+from core.streaming_features import StreamingFrontend
+
+
+class ScoringModel(Protocol):
+    """What the pipeline needs from a model (core.tflm.TflmModel provides it)."""
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """uint16 features [frames, channels] -> one score 0-255 per label."""
+        ...
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """One feature frame of the stream, with what the model and the recognizer made of it."""
+
+    index: int
+    """Feature frame number since the stream started (0-based)."""
+    time_ms: int
+    """Stream time at the end of this frame's window."""
+    features: np.ndarray
+    """uint16 [channels]: this frame's frontend output (a spectrogram column)."""
+    scores: np.ndarray | None
+    """Scores 0-255 per label when the model ran on the window ending here, else None."""
+    detection: Detection | None
+    """The recognizer's decision when it made one (see `new_word` for what the board reports)."""
+
+    @property
+    def new_word(self) -> Detection | None:
+        """A new keyword detection (what the board sends as a `D` line), or None."""
+        return self.detection if self.detection is not None and self.detection.reportable else None
+
+
+class StreamingDetector:
+    """The detection pipeline without I/O: `push(samples)` -> the `LiveFrame`s those samples completed."""
+
+    def __init__(
+        self,
+        model: ScoringModel,
+        labels: Sequence[str],
+        features: FeatureSettings,
+        recognizer: RecognizerSettings,
+        infer_every: int = 1,
+    ) -> None:
+        if infer_every < 1:
+            raise ValueError(f"infer_every must be at least 1 frame, got {infer_every}")
+        self.model = model
+        self.labels = list(labels)
+        self.settings = features
+        self.infer_every = infer_every
+        self.frontend = StreamingFrontend(features)
+        self.recognizer = RecognizeCommands(self.labels, recognizer)
+        self.reset()
+
+    def reset(self) -> None:
+        """Start over as a freshly booted board: empty window, fresh frontend and recognizer."""
+        n, c = self.settings.frames, self.settings.channels
+        # Each frame is written twice, `n` rows apart, so the latest window is always one contiguous slice.
+        self._ring = np.zeros((2 * n, c), dtype=np.uint16)
+        self._count = 0
+        self.frontend.reset()
+        self.recognizer.reset()
+
+    @property
+    def frames_seen(self) -> int:
+        return self._count
+
+    def window(self) -> np.ndarray:
+        """The latest `frames` feature frames, oldest first (zeros before the stream filled them)."""
+        n = self.settings.frames
+        end = self._count % n + n
+        return self._ring[end - n : end]
+
+    def push(self, samples: np.ndarray) -> list[LiveFrame]:
+        s = self.settings
+        n = s.frames
+        out = []
+        for frame in self.frontend.process(samples):
+            index = self._count
+            slot = index % n
+            self._ring[slot] = frame
+            self._ring[slot + n] = frame
+            self._count += 1
+            time_ms = index * s.stride_ms + s.window_ms
+            scores = detection = None
+            if index >= n - 1 and (index - (n - 1)) % self.infer_every == 0:
+                scores = np.asarray(self.model.scores(self.window()))
+                detection = self.recognizer.process(scores, time_ms)
+            out.append(LiveFrame(index, time_ms, frame, scores, detection))
+        return out
+
+
+def load_run_model(run: str | Path | Any) -> tuple[Any, ScoringModel]:
+    """(RunDir, TflmModel) of an exported run; a run without model.tflite is an ExportError."""
+    from core.runs import RunDir
+    from core.tflm import TflmModel
+
+    run_dir = run if isinstance(run, RunDir) else RunDir(Path(run))
+    model_path = Path(run_dir.model_path)
+    if not model_path.is_file():
+        raise ExportError(
+            f"{model_path}: the run has no exported model",
+            f"export it first: wakebench export {run_dir.path}",
+        )
+    return run_dir, TflmModel.from_file(model_path)
+
+
+class LiveDetector:
+    """Detection on a live `AudioSource` with an exported run's int8 model, as on the board.
+
+    `frames()` yields a `LiveFrame` per 20 ms feature frame (for a spectrogram and score bars);
+    `detections()` yields only the new keyword detections.
+    """
+
+    def __init__(
+        self,
+        run: str | Path | Any,
+        source: AudioSource,
+        infer_every: int = 1,
+        recognizer: RecognizerSettings | None = None,
+    ) -> None:
+        self.run, model = load_run_model(run)
+        config = self.run.config
+        self.labels = list(self.run.labels)
+        self.source = source
+        self.pipeline = StreamingDetector(
+            model, self.labels, config.features, recognizer or config.recognizer, infer_every
+        )
+
+    def frames(self, cancel: CancelToken | None = None) -> Iterator[LiveFrame]:
+        """Start the source, yield frames until it ends or `cancel` is set, then stop it."""
+        self.source.start()
+        try:
+            while cancel is None or not cancel.cancelled:
+                chunk = self.source.read(timeout=0.25)
+                if chunk is None:
+                    return
+                yield from self.pipeline.push(chunk)
+        finally:
+            self.source.stop()
+
+    def detections(self, cancel: CancelToken | None = None) -> Iterator[Detection]:
+        for frame in self.frames(cancel):
+            if frame.new_word is not None:
+                yield frame.new_word
+
+
+def feature_frames(
+    source: AudioSource, settings: FeatureSettings | None = None, cancel: CancelToken | None = None
+) -> Iterator[np.ndarray]:
+    """Just the spectrogram: uint16 feature frames of a source, without a model."""
+    frontend = StreamingFrontend(settings or FeatureSettings())
+    source.start()
+    try:
+        while cancel is None or not cancel.cancelled:
+            chunk = source.read(timeout=0.25)
+            if chunk is None:
+                return
+            yield from frontend.process(chunk)
+    finally:
+        source.stop()
+
+
+def detect_file(
+    run: str | Path | Any,
+    audio_path: str | Path,
+    infer_every: int = 1,
+    recognizer: RecognizerSettings | None = None,
+    on_event: EventCallback = ignore_events,
+    cancel: CancelToken | None = None,
+) -> list[Detection]:
+    """New keyword detections in a recording, through the same streaming path as the microphone.
+
+    Reports Progress (seconds of audio done) and ends with Done({"detections": n, "audio_s": ...}).
+    """
+    source = FileSource(audio_path, chunk_ms=1000)
+    detector = LiveDetector(run, source, infer_every=infer_every, recognizer=recognizer)
+    total_s = source.duration_s
+    found: list[Detection] = []
+    for frame in detector.frames(cancel):
+        if frame.new_word is not None:
+            found.append(frame.new_word)
+        if frame.index % 50 == 0:
+            on_event(Progress("detect", round(frame.time_ms / 1000, 2), round(total_s, 2)))
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    on_event(Done({"detections": len(found), "audio_s": round(total_s, 3)}))
+    return found
