@@ -76,7 +76,8 @@ class Scores:
 
 @dataclass(frozen=True, slots=True)
 class FeatureFrame:
-    """`F <ms> <b64>`: one frame of feature bins, one unsigned byte each."""
+    """`F <ms> <b64>`: one frame of feature bins, one unsigned byte each. The firmware sends what the
+    model sees: its int8 input value + 128 (see `feature_bytes`)."""
 
     ms: int
     data: bytes
@@ -88,7 +89,8 @@ class FeatureFrame:
 
 @dataclass(frozen=True, slots=True)
 class AudioChunk:
-    """`A <seq> <b64>`: 16-bit little-endian mono PCM; `seq` = samples sent since `A1` before this chunk."""
+    """`A <seq> <b64>`: 16-bit little-endian mono PCM. `seq` is the index of the chunk's first sample
+    counted from `A1`, dropped chunks included, so a jump in `seq` shows how many samples were lost."""
 
     seq: int
     data: bytes
@@ -130,6 +132,16 @@ class ParseError:
 
 
 BoardMessage = Hello | Detection | Scores | FeatureFrame | AudioChunk | LogLine | BoardErrorLine
+
+
+def feature_bytes(features_u16: np.ndarray, input_scale: float, input_zero_point: int) -> np.ndarray:
+    """The bytes of `F` lines for frontend output (uint16): the model's int8 input + 128, as the
+    firmware sends them (so a virtual board and a real one look the same)."""
+    from core.features import quantize_input
+
+    return (quantize_input(features_u16, input_scale, input_zero_point).astype(np.int16) + 128).astype(
+        np.uint8
+    )
 
 
 # ---------------------------------------------------------------------------------------------- commands

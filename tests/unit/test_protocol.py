@@ -257,3 +257,14 @@ def test_line_buffer_clear_drops_a_half_line_after_reconnect():
     buffer.feed(b"D 1 st")
     buffer.clear()
     assert buffer.feed(b"L back\n") == [b"L back\n"]
+
+
+def test_feature_bytes_are_the_model_input_plus_128():
+    from core.board.protocol import feature_bytes
+    from core.features import quantize_input
+
+    frames = np.array([[0, 100, 670, 65535]], dtype=np.uint16)
+    got = feature_bytes(frames, 0.1019608, -128)
+    assert got.dtype == np.uint8
+    assert got.tolist() == (quantize_input(frames, 0.1019608, -128).astype(int) + 128).tolist()
+    assert got[0, 0] == 0 and got[0, 3] == 255
