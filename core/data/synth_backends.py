@@ -1,0 +1,209 @@
+"""Speech synthesisers behind one small interface, so more engines and voices can be added.
+
+A backend turns (text, Speaker) into 16 kHz mono float32 audio and knows how to pick distinct
+synthetic speakers. Register a new engine with `@register_backend("name")`; `get_backend(name)`
+returns one instance per process (engines such as espeak-ng keep global state).
+
+The espeak-ng backend loads the library and data shipped in the `espeakng-loader` wheel via ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import SynthesisError
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """One synthetic voice: an engine voice, a variant (timbre), and prosody.
+
+    `pitch` is 0-99 (50 = the voice's normal pitch), `speed` is words per minute, `pitch_range` 0-99
+    (how much the intonation moves). Backends map these onto their own controls.
+    """
+
+    voice: str
+    variant: str = ""
+    pitch: int = 50
+    speed: int = 175
+    pitch_range: int = 50
+
+    @property
+    def id(self) -> str:
+        """A file-name-safe speaker id, used before `_nohash_` so the split is by speaker."""
+        variant = f"-{self.variant}" if self.variant else ""
+        raw = f"{self.voice}{variant}-p{self.pitch}-s{self.speed}"
+        return "".join(c if c.isalnum() or c in "-." else "-" for c in raw.lower())
+
+
+class SpeechBackend(ABC):
+    """What the dataset synthesiser needs from a speech engine."""
+
+    name: str = ""
+
+    @abstractmethod
+    def speak(self, text: str, speaker: Speaker) -> np.ndarray:
+        """`text` spoken by `speaker`: 16 kHz mono float32 in [-1, 1], silence around it not trimmed."""
+
+    @abstractmethod
+    def sample_speakers(self, count: int, rng: random.Random) -> list[Speaker]:
+        """`count` distinct speakers, deterministic for the state of `rng`."""
+
+
+_FACTORIES: dict[str, Callable[[], SpeechBackend]] = {}
+_INSTANCES: dict[str, SpeechBackend] = {}
+_INSTANCE_LOCK = threading.Lock()
+
+
+def register_backend(name: str) -> Callable[[type[SpeechBackend]], type[SpeechBackend]]:
+    """Class decorator: make a backend available under `name`."""
+
+    def add(cls: type[SpeechBackend]) -> type[SpeechBackend]:
+        cls.name = name
+        _FACTORIES[name] = cls
+        return cls
+
+    return add
+
+
+def backend_names() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get_backend(name: str = "espeak") -> SpeechBackend:
+    """The backend registered as `name` (one instance per process)."""
+    with _INSTANCE_LOCK:
+        if name not in _INSTANCES:
+            if name not in _FACTORIES:
+                raise SynthesisError(
+                    f"unknown speech backend {name!r}", f"available backends: {', '.join(backend_names())}"
+                )
+            _INSTANCES[name] = _FACTORIES[name]()
+        return _INSTANCES[name]
+
+
+# --- espeak-ng ------------------------------------------------------------------------------
+
+# Constants of speak_lib.h.
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_PARAM_RATE, _PARAM_PITCH, _PARAM_RANGE = 1, 3, 4
+
+# English voices of espeak-ng (accents): US, British RP, Scottish, Caribbean, Lancastrian, West Midlands, NYC.
+ESPEAK_VOICES = (
+    "en-us",
+    "en",
+    "en-gb-x-rp",
+    "en-gb-scotland",
+    "en-029",
+    "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+    "en-us-nyc",
+)
+# Voice variants (timbres) that sound like people; the robotic and effect variants are left out.
+ESPEAK_VARIANTS = (
+    "", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
+    "Alex", "Alicia", "Andrea", "Andy", "Annie", "Denis", "Diogo", "Gene", "Henrique", "Hugo", "Jacky", "Lee",
+    "Marco", "Mario", "Michael", "Mike", "Nguyen", "Reed", "Storm", "adam", "anika", "announcer", "antonio",
+    "aunty", "belinda", "benjamin", "boris", "caleb", "david", "ed", "edward", "grandma", "grandpa", "gustave",
+    "ian", "iven", "iven2", "john", "kaukovalta", "linda", "marcelo", "max", "michel", "miguel", "norbert",
+    "pablo", "paul", "pedro", "quincy", "rob", "robert", "sandro", "shelby", "steph", "travis", "victor", "zac",
+    "klatt", "klatt2", "klatt3", "whisper", "whisperf",
+)  # fmt: skip
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+
+
+@register_backend("espeak")
+class EspeakBackend(SpeechBackend):
+    """espeak-ng through ctypes, from the `espeakng-loader` wheel (library + voice data)."""
+
+    def __init__(self) -> None:
+        try:
+            import espeakng_loader
+        except ImportError:
+            raise SynthesisError(
+                "espeak-ng is not installed (the espeakng-loader package is missing)",
+                "install it with `pip install espeakng-loader`",
+            ) from None
+        try:
+            self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
+            data_path = espeakng_loader.get_data_path()
+        except (OSError, RuntimeError) as exc:
+            raise SynthesisError(f"cannot load espeak-ng: {exc}", "reinstall espeakng-loader") from None
+        self._lib.espeak_Initialize.restype = ctypes.c_int
+        self._lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self._lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        self._lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
+            ctypes.c_void_p, ctypes.c_void_p,
+        ]  # fmt: skip
+        self.native_rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), 0)
+        if self.native_rate <= 0:
+            raise SynthesisError(
+                f"espeak-ng failed to start (data path {data_path})", "reinstall espeakng-loader"
+            )
+        self._chunks: list[np.ndarray] = []
+        self._callback = _CALLBACK(self._collect)  # kept on self so ctypes does not free it
+        self._lib.espeak_SetSynthCallback(self._callback)
+        self._lock = threading.Lock()  # espeak-ng has one global synthesiser per process
+        self._voice = ""
+
+    def _collect(self, wav, count: int, _events) -> int:
+        if count > 0 and wav:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        return 0  # 0 = carry on
+
+    def speak(self, text: str, speaker: Speaker) -> np.ndarray:
+        from core.audio import resample
+
+        voice = speaker.voice + (f"+{speaker.variant}" if speaker.variant else "")
+        encoded = text.encode("utf-8") + b"\0"
+        with self._lock:
+            if voice != self._voice:
+                if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise SynthesisError(f"espeak-ng has no voice {voice!r}")
+                self._voice = voice
+            self._lib.espeak_SetParameter(_PARAM_RATE, int(np.clip(speaker.speed, 80, 450)), 0)
+            self._lib.espeak_SetParameter(_PARAM_PITCH, int(np.clip(speaker.pitch, 0, 99)), 0)
+            self._lib.espeak_SetParameter(_PARAM_RANGE, int(np.clip(speaker.pitch_range, 0, 99)), 0)
+            self._chunks = []
+            status = self._lib.espeak_Synth(
+                encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            )
+            self._lib.espeak_Synchronize()
+            chunks, self._chunks = self._chunks, []
+        if status != 0:
+            raise SynthesisError(f"espeak-ng failed to speak {text!r} (status {status})")
+        audio = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
+        if not len(audio) or np.max(np.abs(audio)) < 0.01:
+            raise SynthesisError(
+                f"espeak-ng produced no audible speech for {text!r}", "use a word with letters in it"
+            )
+        return resample(audio, self.native_rate, SAMPLE_RATE)
+
+    def sample_speakers(self, count: int, rng: random.Random) -> list[Speaker]:
+        speakers: dict[str, Speaker] = {}
+        for _ in range(count * 50):
+            if len(speakers) == count:
+                break
+            speaker = Speaker(
+                voice=rng.choice(ESPEAK_VOICES),
+                variant=rng.choice(ESPEAK_VARIANTS),
+                pitch=rng.randrange(20, 81),
+                speed=rng.randrange(120, 231),
+                pitch_range=rng.randrange(20, 90),
+            )
+            speakers.setdefault(speaker.id, speaker)
+        return list(speakers.values())
