@@ -4,6 +4,7 @@ Sources are folders in the Speech Commands layout (`<root>/<word>/<speaker>_noha
 the synthetic set, Google Speech Commands, your own recordings and board captures. The split follows
 TensorFlow's speech_commands `which_set` exactly (a hash of the speaker part of the file name), so the
 same speaker always lands in the same split and a model's test set is comparable with published numbers.
+Own recordings and captures are split per take instead (see core.data.recordings for why).
 
 Folders map to labels like this:
 - a folder named after a keyword (see `word_folder`) -> that keyword;
@@ -75,6 +76,7 @@ class Source:
     name: str
     root: Path
     weight: float = 1.0
+    per_take: bool = False  # split each take on its own (own recordings, see core.data.recordings)
 
 
 @dataclass
@@ -121,8 +123,8 @@ def project_sources(config: ProjectConfig, root: Path, extra_dirs: Iterable[str 
     sources = [Source("synthetic", resolve(data.synthetic_dir))]
     if data.speech_commands_dir:
         sources.append(Source("speech_commands", resolve(data.speech_commands_dir)))
-    sources.append(Source("recordings", resolve(data.recordings_dir), data.recording_weight))
-    sources.append(Source("captures", resolve(data.captures_dir), data.recording_weight))
+    sources.append(Source("recordings", resolve(data.recordings_dir), data.recording_weight, per_take=True))
+    sources.append(Source("captures", resolve(data.captures_dir), data.recording_weight, per_take=True))
     sources += [Source("extra", resolve(d)) for d in extra_dirs]
     return sources
 
@@ -139,6 +141,8 @@ def build_index(
     `_unknown_` and `_silence_` are sized per split like TF speech_commands: each is its percentage of the
     split's keyword clips (rounded up). With `strict`, a keyword without any clip is a DataError.
     """
+    from core.data.recordings import split_per_take
+
     root = Path(root)
     rng = random.Random(config.training.seed if seed is None else seed)
     data = config.data
@@ -165,7 +169,9 @@ def build_index(
             else:
                 label, target = UNKNOWN_LABEL, unknown_pool
             for wav in wavs:
-                split = which_set(wav.name, val, test)
+                split = (
+                    split_per_take(wav.name, val, test) if source.per_take else which_set(wav.name, val, test)
+                )
                 target[split].append(Entry(wav, label, split, speaker_of(wav), source.name, source.weight))
 
     if strict:

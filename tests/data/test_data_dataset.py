@@ -9,6 +9,7 @@ import pytest
 
 from core.config import DataSettings, ProjectConfig
 from core.data.dataset import build_index, speaker_of, which_set
+from core.data.recordings import split_per_take
 from core.errors import DataError
 from tests.audio_factory import silence, write_wav
 
@@ -90,7 +91,8 @@ def test_index_combines_sources_with_labels_weights_and_splits(project):
     assert {e.weight for e in index.entries if e.source == "synthetic"} == {1.0}
     for e in index.entries:
         if e.path is not None:
-            assert e.split == which_set(e.path.name, 10, 10)
+            rule = split_per_take if e.source in ("recordings", "captures") else which_set
+            assert e.split == rule(e.path.name, 10, 10)
             assert e.path.suffix == ".wav"
     assert [p.name for p in index.background_files] == ["pink.wav", "white.wav"]
     captured = [e for e in index.entries if e.source == "captures"]
@@ -101,7 +103,7 @@ def test_a_speaker_never_spans_two_splits(project):
     index = build_index(ProjectConfig(words=["stop", "go"]), project)
     by_speaker = {}
     for e in index.entries:
-        if e.path is not None:
+        if e.path is not None and e.source == "synthetic":
             by_speaker.setdefault((e.source, e.speaker), set()).add(e.split)
     assert all(len(splits) == 1 for splits in by_speaker.values())
     assert len({s for splits in by_speaker.values() for s in splits}) == 3
@@ -164,3 +166,16 @@ def test_a_keyword_without_clips_is_a_clear_data_error(project):
     assert "wakebench data synth" in caught.value.hint
     index = build_index(ProjectConfig(words=["stop", "marvin"]), project, strict=False)
     assert index.missing_words() == ["marvin"]
+
+
+def test_own_takes_of_one_speaker_reach_training_and_evaluation(tmp_path):
+    # One person records everything; split by speaker, all 60 takes would land in a single split.
+    _tree(tmp_path / "data" / "recordings", {"seth": [("me", 60)]})
+    index = build_index(ProjectConfig(words=["seth"]), tmp_path)
+    splits = [e.split for e in index.entries if e.label == "seth"]
+    assert len(splits) == 60
+    assert splits.count("training") >= 40
+    assert splits.count("validation") + splits.count("testing") >= 4
+    assert {which_set(f"me_nohash_{i}.wav", 10, 10) for i in range(60)} == {
+        which_set("me_nohash_0.wav", 10, 10)
+    }
