@@ -22,9 +22,25 @@ import numpy as np
 from core.audio_sources import AudioSource, FileSource
 from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ExportError
-from core.events import CancelToken, Done, EventCallback, Progress, ignore_events
+from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
 from core.recognize import Detection, RecognizeCommands
 from core.streaming_features import StreamingFrontend
+
+# Default inference stride of `detect_file` (frames of 20 ms). See bench/detect_speed.py for the speed
+# it buys; 1 gives exactly the board's decisions when the board infers on every frame.
+DETECT_INFER_EVERY = 1
+
+
+@dataclass(frozen=True)
+class WordDetected(Event):
+    """A new keyword detection in a recording (its `--json` line is exactly these three keys)."""
+
+    time_s: float
+    word: str
+    score: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"time_s": self.time_s, "word": self.word, "score": self.score}
 
 
 class ScoringModel(Protocol):
@@ -189,14 +205,15 @@ def feature_frames(
 def detect_file(
     run: str | Path | Any,
     audio_path: str | Path,
-    infer_every: int = 1,
+    infer_every: int = DETECT_INFER_EVERY,
     recognizer: RecognizerSettings | None = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
 ) -> list[Detection]:
     """New keyword detections in a recording, through the same streaming path as the microphone.
 
-    Reports Progress (seconds of audio done) and ends with Done({"detections": n, "audio_s": ...}).
+    Reports WordDetected for each detection as it is found, Progress (seconds of audio done), and ends
+    with Done({"detections": n, "audio_s": ...}).
     """
     source = FileSource(audio_path, chunk_ms=1000)
     detector = LiveDetector(run, source, infer_every=infer_every, recognizer=recognizer)
@@ -205,6 +222,7 @@ def detect_file(
     for frame in detector.frames(cancel):
         if frame.new_word is not None:
             found.append(frame.new_word)
+            on_event(WordDetected(frame.time_ms / 1000, frame.new_word.label, frame.new_word.score))
         if frame.index % 50 == 0:
             on_event(Progress("detect", round(frame.time_ms / 1000, 2), round(total_s, 2)))
     if cancel is not None:

@@ -1,0 +1,239 @@
+"""`wakebench detect`, `listen` and `record`: the model on a recording or the microphone, and your own voice.
+
+Heavy modules are imported inside the commands so that `wakebench --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from core.cli.output import EventPrinter, print_json
+from core.config import DataSettings, find_project, load_config
+
+DEFAULT_LISTEN_EVERY = (
+    1  # the microphone runs at real time anyway: infer on every 20 ms frame, like the board
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "detect",
+        help="find the words in a recording with the exported int8 model (streaming, as on the board)",
+        description="Run a WAV recording through the streaming path the board uses (micro frontend with "
+        "carried state, int8 model in the TFLM interpreter, command recognizer); one detection per line.",
+    )
+    p.add_argument("run_dir", metavar="RUN", help="run directory (runs/<id>) with an exported model")
+    p.add_argument(
+        "audio", metavar="AUDIO.wav", help="recording to search (any WAV; resampled to 16 kHz mono)"
+    )
+    p.add_argument(
+        "--every",
+        type=_positive_int,
+        metavar="N",
+        help="run the model every N feature frames of 20 ms (default: core.live.DETECT_INFER_EVERY)",
+    )
+    p.add_argument("--json", action="store_true", help='one {"time_s", "word", "score"} object per line')
+    p.set_defaults(run=cmd_detect)
+
+    p = subparsers.add_parser(
+        "listen",
+        help="detect words live from the microphone with the exported int8 model",
+        description="Listen on the microphone and print each detection (Ctrl-C stops).",
+    )
+    p.add_argument("run_dir", metavar="RUN", nargs="?", help="run directory with an exported model")
+    p.add_argument("--device", help="input device index or part of its name (default: the system default)")
+    p.add_argument("--list", action="store_true", help="list the input devices and exit")
+    p.add_argument(
+        "--every",
+        type=_positive_int,
+        default=DEFAULT_LISTEN_EVERY,
+        metavar="N",
+        help=f"run the model every N feature frames of 20 ms (default {DEFAULT_LISTEN_EVERY})",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per detection")
+    p.set_defaults(run=cmd_listen)
+
+    p = subparsers.add_parser(
+        "record",
+        help="record your own takes of a word (trimmed to 1 s clips for training)",
+        description="Record takes of a word from the microphone: a prompt per take, the word found and "
+        "centred in a 1 s clip, playback, then keep or discard. Kept takes go to "
+        "<recordings_dir>/<word>/<speaker>_nohash_<n>.wav and are never overwritten.",
+    )
+    p.add_argument("--word", required=True, help="the word to record")
+    p.add_argument("--count", type=_positive_int, default=20, help="takes to keep (default 20)")
+    p.add_argument("--speaker", help="speaker id, letters and digits (default: your login name)")
+    p.add_argument("--device", help="input device index or part of its name")
+    p.add_argument(
+        "--seconds", type=float, default=2.0, help="length of each take before trimming (default 2)"
+    )
+    p.add_argument("--dir", type=Path, help="recordings folder (default: the project's recordings_dir)")
+    p.add_argument("--no-playback", action="store_true", help="do not play each take back")
+    p.set_defaults(run=cmd_record)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+# --- detect -----------------------------------------------------------------------------------
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from core.live import DETECT_INFER_EVERY, WordDetected, detect_file
+
+    progress = None if args.json else EventPrinter(json_lines=False)
+    started = time.perf_counter()
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, WordDetected):
+            if args.json:
+                print_json(event.to_json())
+            else:
+                print(f"{event.time_s:8.2f} s  {event.word}  {event.score}", flush=True)
+        elif progress is not None:
+            progress(event)
+
+    every = args.every or DETECT_INFER_EVERY
+    found = detect_file(resolve_run(args.run_dir), args.audio, infer_every=every, on_event=on_event)
+    elapsed = time.perf_counter() - started
+    if args.json:
+        print_json({"event": "done", "detections": len(found), "seconds": round(elapsed, 3)})
+    elif not found:
+        print("no words detected", file=sys.stderr)
+    return 0
+
+
+def resolve_run(run: str) -> Path:
+    """A run given as a path, or as an id under ./runs/."""
+    path = Path(run)
+    if not path.exists() and (Path("runs") / run).is_dir():
+        return Path("runs") / run
+    return path
+
+
+# --- listen -----------------------------------------------------------------------------------
+
+
+def open_microphone(device: str | None) -> Any:
+    """The live source for `listen` and `record` (tests replace this with generated audio)."""
+    from core.mic import MicSource
+
+    return MicSource(device)
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from core.live import LiveDetector
+
+    if args.list:
+        from core.mic import list_input_devices
+
+        devices = list_input_devices()
+        if not devices:
+            print("no input devices found (plug in a microphone)", file=sys.stderr)
+            return 1
+        for d in devices:
+            print(d.describe())
+        return 0
+    if not args.run_dir:
+        print("wakebench listen: error: give a RUN (or --list to see input devices)", file=sys.stderr)
+        return 2
+    source = open_microphone(args.device)
+    detector = LiveDetector(resolve_run(args.run_dir), source, infer_every=args.every)
+    if not args.json:
+        print(
+            f"listening on {source.name} for {', '.join(detector.labels[2:])} — Ctrl-C stops", file=sys.stderr
+        )
+    try:
+        for detection in detector.detections():
+            if args.json:
+                print_json(
+                    {"time_s": detection.time_ms / 1000, "word": detection.label, "score": detection.score}
+                )
+            else:
+                print(f"{detection.time_ms / 1000:8.2f} s  {detection.label}  {detection.score}", flush=True)
+    except KeyboardInterrupt:
+        pass
+    if source.samples_dropped:
+        print(f"note: {source.samples_dropped} samples were dropped (the PC fell behind)", file=sys.stderr)
+    return 0
+
+
+# --- record -----------------------------------------------------------------------------------
+
+
+def recordings_dir(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    project = find_project(".")
+    data = load_config(project).data if project else DataSettings()
+    return Path(data.recordings_dir)
+
+
+def play_back(audio: Any) -> None:
+    from core.mic import play
+
+    play(audio)
+
+
+def _ask(prompt: str) -> str:
+    print(prompt, end=" ", flush=True)
+    line = sys.stdin.readline()
+    if not line:  # end of input: treat as quit
+        return "q"
+    return line.strip().lower()
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from core.errors import MicrophoneError
+    from core.record import Recorder
+
+    target = recordings_dir(args.dir)
+    recorder = Recorder(
+        open_microphone(args.device), args.word, target, speaker=args.speaker, take_seconds=args.seconds
+    )
+    print(
+        f"recording {args.count} takes of {args.word!r} as speaker {recorder.speaker!r} into {recorder.folder}/ "
+        f"({recorder.saved()} there already)"
+    )
+    playback = not args.no_playback
+    kept = 0
+    while kept < args.count:
+        if _ask(f"take {kept + 1}/{args.count}: press Enter, then say {args.word!r} (q quits)") == "q":
+            break
+        take = recorder.record()
+        if not take.heard:
+            print("  no word heard (too quiet, or nothing but noise) — try again, closer to the microphone")
+            continue
+        if take.too_long:
+            print(f"  note: the word lasted {take.word_seconds:.1f} s and was cut to 1 s")
+        while True:
+            if playback:
+                try:
+                    play_back(take.clip)
+                except MicrophoneError as exc:
+                    print(f"  {exc.message}; playback is off from now on")
+                    playback = False
+            answer = _ask("  keep it? [Y]es / [n]o / [p]lay again / [q]uit:")
+            if answer != "p":
+                break
+            playback = True
+        if answer in ("", "y", "yes"):
+            path = recorder.keep(take)
+            kept += 1
+            print(f"  saved {path}")
+        elif answer == "q":
+            break
+        else:
+            print("  discarded")
+    print(
+        f"kept {kept} take(s); {recorder.saved()} of {args.word!r} by {recorder.speaker!r} in {recorder.folder}/"
+    )
+    return 0
