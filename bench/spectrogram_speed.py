@@ -34,7 +34,9 @@ def make_frames(n: int, channels: int = 40) -> np.ndarray:
     rng = np.random.default_rng(0)
     t = np.arange(n)[:, None]
     ch = np.arange(channels)[None, :]
-    bands = 500 * np.exp(-(((ch - 10 - 6 * np.sin(t / 15)) / 3) ** 2)) + 300 * np.exp(-(((ch - 28) / 4) ** 2)) * (t % 50 < 25)
+    bands = 500 * np.exp(-(((ch - 10 - 6 * np.sin(t / 15)) / 3) ** 2)) + 300 * np.exp(
+        -(((ch - 28) / 4) ** 2)
+    ) * (t % 50 < 25)
     return np.clip(bands + rng.uniform(0, 150, (n, channels)), 0, 1000).astype(np.uint16)
 
 
@@ -85,11 +87,15 @@ async def measure(seconds: float) -> None:
                 spectrogram.render_line(y)
         per_frame = (time.process_time() - t0) / n
 
-    print(f"spectrogram {width}x{height} cells ({2 * height} pixel rows for 40 channels), {FRAME_RATE} frames/s for {seconds:.0f} s")
+    print(
+        f"spectrogram {width}x{height} cells ({2 * height} pixel rows for 40 channels), {FRAME_RATE} frames/s for {seconds:.0f} s"
+    )
     print(f"  whole app while streaming: {busy * 100:.1f} % of one core (idle baseline {idle * 100:.1f} %)")
     print(f"  streaming cost over idle:  {(busy - idle) * 100:.1f} % of one core (target <= 30 %)")
     print(f"  fell behind real time by:  {max(0.0, behind) * 1000:.0f} ms")
-    print(f"  push + full render of one frame: {per_frame * 1e3:.3f} ms CPU = {per_frame * FRAME_RATE * 100:.1f} % of one core at {FRAME_RATE}/s")
+    print(
+        f"  push + full render of one frame: {per_frame * 1e3:.3f} ms CPU = {per_frame * FRAME_RATE * 100:.1f} % of one core at {FRAME_RATE}/s"
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ opens one error dialog and the app stays usable. TensorFlow is only ever importe
 
 from __future__ import annotations
 
-import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from tui.messages import CoreEvent
 from tui.screens.error import ErrorDialog
 from tui.screens.prompt import PromptDialog
 from tui.screens.workbench import PANES, WorkbenchScreen
-from tui.views import WordsView, list_serial_ports, words_view
+from tui.views import WordsView, arduino_cli_path, list_serial_ports, words_view
 from tui.widgets.board import BoardPane, PortInfo
 from tui.widgets.build import BuildPane
 from tui.widgets.model import ModelPane
@@ -93,14 +93,20 @@ class WakebenchApp(App[None]):
         if self.config_error is not None:
             self.show_error(self.config_error, "project file")
         self._show_build_tools()
-        spectrogram = self.query_one(SpectrogramPane)
-        spectrogram.set_status("[dim]pick a WAV file (o) or the microphone (m)[/]")
-        self.query_one(WordsPane).show_words(self.words_view.words, self.config.words, self.words_view.counts)
+        spectrogram = self.workbench.query_one(SpectrogramPane)
+        spectrogram.set_status("[dim]o: play a WAV · m: microphone[/]")
+        self.workbench.query_one(WordsPane).show_words(
+            self.words_view.words, self.config.words, self.words_view.counts
+        )
         self.scan_project()
         self.refresh_ports()
 
-    def get_default_screen(self) -> Screen:
-        return WorkbenchScreen()
+    @property
+    def workbench(self) -> WorkbenchScreen:
+        """The workbench screen (under any dialog that is open)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, WorkbenchScreen)
+        return screen
 
     # ---- errors ---------------------------------------------------------------------------------
 
@@ -130,13 +136,13 @@ class WakebenchApp(App[None]):
         if group == "scan" and ok:
             self._apply_words_view(worker.result)
         elif group == "ports" and ok:
-            self.query_one(BoardPane).set_ports(worker.result, self.config.board.port)
+            self.workbench.query_one(BoardPane).set_ports(worker.result, self.config.board.port)
         elif group == "data":
             self.scan_project()
         elif group == "train":
             error = worker.error
             state_name = "done" if ok else "stopped" if isinstance(error, Cancelled) else "failed"
-            self.query_one(TrainingPane).set_state(state_name)
+            self.workbench.query_one(TrainingPane).set_state(state_name)
             self.scan_project()
         elif group == "export":
             self.scan_project()
@@ -173,7 +179,7 @@ class WakebenchApp(App[None]):
 
     def _apply_words_view(self, view: WordsView) -> None:
         self.words_view = view
-        self.query_one(WordsPane).show_words(view.words, self.config.words, view.counts)
+        self.workbench.query_one(WordsPane).show_words(view.words, self.config.words, view.counts)
 
     @work(thread=True, exclusive=True, group="ports", exit_on_error=False)
     def _list_ports_worker(self) -> list[PortInfo]:
@@ -188,7 +194,7 @@ class WakebenchApp(App[None]):
     def on_core_event(self, message: CoreEvent) -> None:
         event = message.event
         if message.job == "train":
-            pane = self.query_one(TrainingPane)
+            pane = self.workbench.query_one(TrainingPane)
             if isinstance(event, TrainStep):
                 pane.add_step(event)
             elif isinstance(event, Validation):
@@ -197,13 +203,13 @@ class WakebenchApp(App[None]):
                 self.notify(event.message, timeout=4)
         elif isinstance(event, Progress):
             if message.job == "data":
-                self.query_one(
+                self.workbench.query_one(
                     WordsPane
                 ).border_subtitle = f"{event.stage} {event.done:,.0f}/{event.total:,.0f}"
         elif isinstance(event, Log):
             self.notify(event.message, timeout=4)
         elif isinstance(event, Done) and message.job == "data":
-            self.query_one(WordsPane).border_subtitle = ""
+            self.workbench.query_one(WordsPane).border_subtitle = ""
 
     # ---- project and words --------------------------------------------------------------------------
 
@@ -226,7 +232,7 @@ class WakebenchApp(App[None]):
     def _words_ticked(self, message: WordsPane.SelectionChanged) -> None:
         if not message.words:
             self.notify("a project needs at least one word", severity="warning")
-            self.query_one(WordsPane).show_words(
+            self.workbench.query_one(WordsPane).show_words(
                 self.words_view.words, self.config.words, self.words_view.counts
             )
             return
@@ -255,6 +261,7 @@ class WakebenchApp(App[None]):
     def _synth_worker(self, cancel: CancelToken) -> None:
         from core.data.synth import synthesize_dataset
 
+        start_resource_tracker()
         data = self.config.data
         out_dir = self.project_dir / data.synthetic_dir
         synthesize_dataset(
@@ -286,10 +293,10 @@ class WakebenchApp(App[None]):
     def _start_training(self, resume: bool) -> None:
         if self._refuse_if_busy("train"):
             return
-        pane = self.query_one(TrainingPane)
+        pane = self.workbench.query_one(TrainingPane)
         pane.reset()
         pane.set_state("running", "resuming" if resume else "")
-        self.query_one(WorkbenchScreen).show_pane("training")
+        self.workbench.show_pane("training")
         self._train_worker(self._token("train"), resume)
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
@@ -320,7 +327,7 @@ class WakebenchApp(App[None]):
         self.show_error(WakebenchError("no exported model yet", "train a run first (t)"), "export")
 
     def action_pick_run(self) -> None:
-        run = self.query_one(ModelPane).highlighted_run
+        run = self.workbench.query_one(ModelPane).highlighted_run
         if run is None:
             self.notify("no runs yet: train one first (t)", severity="warning")
             return
@@ -338,17 +345,17 @@ class WakebenchApp(App[None]):
             self._board_source_missing()
 
     def _board_source_missing(self) -> None:
-        self.query_one(SpectrogramPane).set_status(
+        self.workbench.query_one(SpectrogramPane).set_status(
             "[$warning]board source not available yet:[/] the serial link arrives with the board issue"
         )
 
     def action_mic(self) -> None:
-        pane = self.query_one(SpectrogramPane)
+        pane = self.workbench.query_one(SpectrogramPane)
         pane.select_source("mic")
         pane.set_status("[$warning]microphone not available yet:[/] live input arrives with the live issue")
 
     def action_open_wav(self) -> None:
-        self.query_one(SpectrogramPane).select_source("file")
+        self.workbench.query_one(SpectrogramPane).select_source("file")
         self.push_screen(
             PromptDialog("WAV file to play through the spectrogram", placeholder="path/to/audio.wav"),
             self._open_wav,
@@ -356,12 +363,12 @@ class WakebenchApp(App[None]):
 
     def _open_wav(self, path: str | None) -> None:
         if path:
-            self.query_one(SpectrogramPane).set_status(f"file {path}")
+            self.workbench.query_one(SpectrogramPane).set_status(f"file {path}")
 
     # ---- board and build ---------------------------------------------------------------------------------
 
     def action_connect_board(self) -> None:
-        pane = self.query_one(BoardPane)
+        pane = self.workbench.query_one(BoardPane)
         pane.set_state("unavailable", "the serial link to a board is not in wakebench yet (board issue)")
         self.notify(
             "connecting to a board arrives with the board issue; the port list above is real",
@@ -369,8 +376,8 @@ class WakebenchApp(App[None]):
         )
 
     def _show_build_tools(self) -> None:
-        pane = self.query_one(BuildPane)
-        cli = shutil.which("arduino-cli")
+        pane = self.workbench.query_one(BuildPane)
+        cli = arduino_cli_path()
         if cli is None:
             pane.set_status(
                 "[$error]arduino-cli not found on PATH.[/] Install it (arduino.github.io/arduino-cli) to build and "
@@ -383,10 +390,10 @@ class WakebenchApp(App[None]):
             )
 
     def _not_yet(self, what: str) -> None:
-        cli = shutil.which("arduino-cli")
+        cli = arduino_cli_path()
         missing = "arduino-cli is not installed, and " if cli is None else ""
         text = f"{what}: {missing}wakebench's arduino-cli support is not there yet (firmware issue)"
-        self.query_one(BuildPane).log_line(text)
+        self.workbench.query_one(BuildPane).log_line(text)
         self.notify(text, severity="warning")
 
     def action_build(self) -> None:
@@ -401,7 +408,7 @@ class WakebenchApp(App[None]):
     # ---- navigation ------------------------------------------------------------------------------------
 
     def action_show_pane(self, pane: str) -> None:
-        self.query_one(WorkbenchScreen).show_pane(pane)
+        self.workbench.show_pane(pane)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -431,6 +438,24 @@ class WakebenchApp(App[None]):
     def _save_svg(self) -> None:
         path = self.save_screenshot(path=str(self.project_dir))
         self.notify(f"saved {path}")
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr before a core job spawns processes.
+
+    The tracker hands `sys.stderr.fileno()` to its process; while Textual runs, `sys.stderr` is its print
+    capture whose fileno is -1, and spawning fails with "bad value(s) in fds_to_keep".
+    """
+    from multiprocessing import resource_tracker
+
+    if sys.__stderr__ is None:
+        return
+    captured = sys.stderr
+    sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
 
 
 def run_app(project_dir: str | Path = ".") -> int:

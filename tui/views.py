@@ -6,6 +6,7 @@ widgets draw. It must stay free of TensorFlow (it runs at start-up).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +23,9 @@ class WordsView:
 
 
 def speech_commands_words() -> list[str]:
-    try:
-        from core.data.speech_commands import WORDS
-    except ImportError:  # the Speech Commands module is not there yet: offer only the project's words
-        return []
-    return list(WORDS)
+    from core.data.synth import SPEECH_COMMANDS_WORDS
+
+    return list(SPEECH_COMMANDS_WORDS)
 
 
 def words_view(config: ProjectConfig, root: Path) -> WordsView:
@@ -49,3 +48,8 @@ def list_serial_ports() -> list[PortInfo]:
         PortInfo(p.device, p.description if p.description != "n/a" else "")
         for p in sorted(list_ports.comports())
     ]
+
+
+def arduino_cli_path() -> str | None:
+    """Where arduino-cli is installed, or None."""
+    return shutil.which("arduino-cli")

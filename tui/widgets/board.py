@@ -32,8 +32,8 @@ class BoardPane(Vertical):
         self.border_title = "Board"
 
     def compose(self) -> ComposeResult:
+        yield Select[str]([], prompt="port", id="port-select", allow_blank=True, compact=True)
         with Horizontal(classes="buttons"):
-            yield Select[str]([], prompt="port", id="port-select", allow_blank=True, compact=True)
             yield Button("Refresh", id="ports-refresh", action="app.refresh_ports", compact=True)
             yield Button("Connect", id="board-connect", action="app.connect_board", compact=True)
         yield Static("", id="board-state")

@@ -167,7 +167,9 @@ class LevelMeter(Static):
             return
         fraction = (max(-60.0, min(0.0, dbfs)) + 60.0) / 60.0
         style = "$error" if dbfs > -3 else "$warning" if dbfs > -12 else "$success"
-        self.update(Content.from_markup(f"level [{style}]{_bar(fraction, 20)}[/] {dbfs:5.1f} dBFS"), layout=False)
+        self.update(
+            Content.from_markup(f"level [{style}]{_bar(fraction, 20)}[/] {dbfs:5.1f} dBFS"), layout=False
+        )
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ class SpectrogramPane(Vertical):
                 for source in SOURCES:
                     yield RadioButton(SOURCE_TITLES[source], id=f"source-{source}", value=source == "file")
             yield Static("", id="source-status")
-        yield Spectrogram(id="spectrogram")
+        yield Spectrogram(id="spectro-view")
         with Horizontal(id="spectro-bottom"):
             yield LevelMeter(id="level")
         yield ScoreBars(id="scores")

@@ -58,7 +58,7 @@ class TrainingPane(Vertical):
     def on_mount(self) -> None:
         self.set_interval(self.REDRAW_EVERY_S, self._redraw_if_dirty)
         self.set_state("idle")
-        self._redraw()
+        self.redraw()
 
     def set_state(self, state: str, detail: str = "") -> None:
         """idle | running | stopped | done | failed, plus a short detail."""
@@ -78,7 +78,7 @@ class TrainingPane(Vertical):
             series.clear()
         self.total_steps = 0
         self.query_one(ProgressBar).update(total=1, progress=0)
-        self._redraw()
+        self.redraw()
 
     def add_step(self, event: TrainStep) -> None:
         self.total_steps = event.total_steps
@@ -112,9 +112,9 @@ class TrainingPane(Vertical):
 
     def _redraw_if_dirty(self) -> None:
         if self._dirty:
-            self._redraw()
+            self.redraw()
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
         self._dirty = False
         loss = self.query_one("#loss-plot", PlotextPlot)
         plt = loss.plt

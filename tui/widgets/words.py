@@ -73,6 +73,7 @@ class WordsPane(Vertical):
                     ),
                     word,
                     word in self.selected,
+                    id=word,
                 )
                 for word in words
             )

@@ -1,0 +1,199 @@
+"""Pilot tests: each pane's main action through the real app, waiting on its workers (never sleeping)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from textual.widgets import Input, RichLog, SelectionList, Static
+
+from core.config import PROJECT_FILE, load_config
+from tests.tui.helpers import make_app, make_project, run_async
+from tui.screens.error import ErrorDialog
+from tui.widgets.board import BoardPane
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def static_text(app, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+@run_async
+async def test_words_pane_lists_clip_counts_per_source(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        words = app.query_one(SelectionList)
+        prompts = {
+            str(words.get_option(w).value): str(words.get_option(w).prompt) for w in ("stop", "go", "yes")
+        }
+        assert "syn 3 · rec 1" in prompts["stop"]
+        assert "syn 2 · cap 1" in prompts["go"]
+        assert "no clips" in prompts["yes"]
+        assert set(words.selected) == {"stop", "go"}
+
+
+@run_async
+async def test_ticking_a_word_saves_the_project(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        words = app.query_one(SelectionList)
+        words.focus()
+        words.highlighted = words.get_option_index("yes")
+        await pilot.press("space")
+        await settle(pilot)
+        assert load_config(project / PROJECT_FILE).words == ["stop", "go", "yes"]
+        words.highlighted = words.get_option_index("stop")
+        await pilot.press("space")
+        await settle(pilot)
+        assert load_config(project / PROJECT_FILE).words == ["go", "yes"]
+
+
+@run_async
+async def test_custom_word_is_added_and_a_reserved_name_is_refused(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.query_one("#custom-word", Input).focus()
+        await pilot.press(*"seth", "enter")
+        await settle(pilot)
+        assert load_config(project / PROJECT_FILE).words == ["stop", "go", "seth"]
+        assert "seth" in app.query_one(SelectionList).selected
+
+        app.query_one("#custom-word", Input).focus()
+        await pilot.press(*"_x", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "reserved" in app.screen.messages[0]
+        await pilot.press("enter")
+        assert not isinstance(app.screen, ErrorDialog)
+        assert load_config(project / PROJECT_FILE).words == ["stop", "go", "seth"]
+
+
+@run_async
+async def test_broken_project_file_shows_an_error_and_is_never_overwritten(project):
+    broken = 'words = ["stop"\n'  # not valid TOML
+    (project / PROJECT_FILE).write_text(broken)
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert "not valid TOML" in app.screen.messages[0]
+        await pilot.press("escape")
+        # still usable: ticking a word explains why nothing is saved, and the file stays as it was
+        words = app.query_one(SelectionList)
+        words.focus()
+        words.highlighted = words.get_option_index("yes")
+        await pilot.press("space")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "not overwritten" in app.screen.messages[0]
+    assert (project / PROJECT_FILE).read_text() == broken
+
+
+@run_async
+async def test_synthesise_makes_clips_for_the_ticked_words(tmp_path):
+    project = make_project(tmp_path / "fresh", clips={})
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "no clips" in str(app.query_one(SelectionList).get_option("go").prompt)
+        await pilot.press("s")
+        await settle(pilot)  # the synth worker, then the rescan it starts
+        await settle(pilot)
+        assert not isinstance(app.screen, ErrorDialog), app.screen.messages
+        # synth_per_word = 3 in the test project
+        assert "syn 3" in str(app.query_one(SelectionList).get_option("go").prompt)
+        assert len(list((project / "data/synthetic/go").glob("*.wav"))) == 3
+
+
+@run_async
+async def test_a_failing_job_opens_one_error_dialog_and_the_app_stays_usable(project):
+    # The fixture's data/synthetic holds hand-made clips, so core refuses to synthesise into it.
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.messages == [
+            f"{project / 'data/synthetic'} already holds files and is not a synthetic dataset"
+        ]
+        await pilot.click("#error-ok")
+        await pilot.pause()
+        assert not isinstance(app.screen, ErrorDialog)
+        assert len(list((project / "data/synthetic/go").glob("*.wav"))) == 2  # nothing lost
+        await pilot.press("b")  # still responding to keys
+        await pilot.pause()
+        assert app.query_one("#build-log", RichLog).lines
+
+
+@run_async
+async def test_board_pane_lists_ports_and_says_the_link_is_missing(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(BoardPane)
+        assert pane.port == "/dev/ttyACM0"
+        await pilot.click("#board-connect")
+        await pilot.pause()
+        assert "not in wakebench yet" in static_text(app, "#board-state")
+
+
+@run_async
+async def test_build_says_what_is_missing(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "arduino-cli not found" in static_text(app, "#build-status")
+        await pilot.press("b")
+        await pilot.press("f")
+        await pilot.pause()
+        log = "\n".join(str(line.text) for line in app.query_one("#build-log", RichLog).lines)
+        assert "Build: arduino-cli is not installed" in log
+        assert "Flash: arduino-cli is not installed" in log
+
+
+@run_async
+async def test_narrow_terminal_shows_one_pane_at_a_time(project):
+    app = make_app(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        visible = [p.id for p in app.query(".pane") if p.display]
+        assert visible == ["words"]
+        await pilot.press("2")
+        await pilot.pause()
+        assert [p.id for p in app.query(".pane") if p.display] == ["training"]
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert len([p for p in app.query(".pane") if p.display]) == 6
+
+
+def test_launching_the_app_does_not_import_tensorflow(project):
+    code = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from tests.tui.helpers import make_app, make_project, run_async
+
+        async def main():
+            app = make_app({str(project)!r})
+            async with app.run_test(size=(160, 48)) as pilot:
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert app.query_one("#words").display
+            heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
+            print("HEAVY=" + ",".join(heavy))
+
+        asyncio.run(main())
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY=\n" in result.stdout
