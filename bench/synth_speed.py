@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -18,6 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.config import DataSettings, parse_words  # noqa: E402
 from core.data.synth import synthesize_dataset  # noqa: E402
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished worker processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -35,11 +42,13 @@ def main() -> int:
         if args.keep
         else Path(tempfile.mkdtemp(prefix="wakebench-synth-bench-")) / "synthetic"
     )
+    cpu_before = _cpu_seconds()
     start = time.perf_counter()
     summary = synthesize_dataset(
         parse_words(args.words), out, per_word=args.per_word, seed=args.seed, workers=args.workers
     )
     cold = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu_before
     start = time.perf_counter()
     synthesize_dataset(
         parse_words(args.words), out, per_word=args.per_word, seed=args.seed, workers=args.workers
@@ -58,6 +67,7 @@ def main() -> int:
     print(f"clips rendered       {summary.rendered_clips}  ({keyword_total} keyword)")
     print(f"files / size         {len(wavs)} WAVs, {size_mb:.0f} MB")
     print(f"build time           {cold:.1f} s  ({summary.rendered_clips / cold:.0f} clips/s)  target <= 60 s")
+    print(f"cpu time             {cpu:.1f} s in all processes  (load average now {os.getloadavg()[0]:.1f})")
     print(f"re-run (up to date)  {warm:.2f} s")
     if not args.keep:
         shutil.rmtree(out.parent)

@@ -140,7 +140,7 @@ def synthesize_dataset(
     keyword_folders = {word_folder(w): w for w in words}
     unknown = [w for w in (unknown_words or DEFAULT_UNKNOWN_WORDS) if word_folder(w) not in keyword_folders]
     unknown = list(dict.fromkeys(unknown))
-    per_unknown = unknown_per_word or max(20, per_word // 10)
+    per_unknown = unknown_per_word or max(20, per_word // 20)
     plan = {folder: (w, per_word) for folder, w in keyword_folders.items()}
     plan.update({word_folder(w): (w, per_unknown) for w in unknown})
 
@@ -275,6 +275,7 @@ def _check(cancel: CancelToken | None) -> None:
 def render_clips(backend_name: str, out_dir: str, jobs: list[ClipJob]) -> int:
     """Speak and write `jobs` (runs in a worker process); returns how many clips were written."""
     backend = get_backend(backend_name)
+    backend.reset()  # a task's clips depend only on the task, not on what this process spoke before
     for job in jobs:
         speaker = job.speaker
         audio = trim_silence(backend.speak(job.text, speaker))

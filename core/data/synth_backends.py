@@ -9,9 +9,11 @@ The espeak-ng backend loads the library and data shipped in the `espeakng-loader
 
 from __future__ import annotations
 
+import _ctypes
 import ctypes
 import random
 import threading
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +59,9 @@ class SpeechBackend(ABC):
     @abstractmethod
     def sample_speakers(self, count: int, rng: random.Random) -> list[Speaker]:
         """`count` distinct speakers, deterministic for the state of `rng`."""
+
+    def reset(self) -> None:  # noqa: B027 - an optional hook: engines without hidden state need nothing
+        """Forget any state left by earlier utterances (called before each batch of clips)."""
 
 
 _FACTORIES: dict[str, Callable[[], SpeechBackend]] = {}
@@ -121,12 +126,35 @@ ESPEAK_VARIANTS = (
     "klatt", "klatt2", "klatt3", "whisper", "whisperf",
 )  # fmt: skip
 
+# Unloading a shared library (POSIX dlclose, Windows FreeLibrary) resets its static state.
+_dlclose = getattr(_ctypes, "dlclose", None) or getattr(_ctypes, "FreeLibrary", None)
+
+
+def _find_srand():
+    """libc's srand: espeak-ng's Klatt voices draw breath noise from libc rand()."""
+    try:
+        return ctypes.CDLL(None).srand
+    except (OSError, AttributeError, TypeError):
+        try:
+            return ctypes.cdll.msvcrt.srand
+        except (OSError, AttributeError):
+            return None
+
+
+_srand = _find_srand()
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
 @register_backend("espeak")
 class EspeakBackend(SpeechBackend):
-    """espeak-ng through ctypes, from the `espeakng-loader` wheel (library + voice data)."""
+    """espeak-ng through ctypes, from the `espeakng-loader` wheel (library + voice data).
+
+    espeak-ng keeps hidden state between utterances (e.g. a pitch-flutter phase), so the same text
+    comes out slightly different depending on what was spoken before. `reset()` unloads and loads the
+    library again, which clears that state; the dataset builder calls it at the start of every task,
+    so a clip depends only on its task, never on which process ran what before. libc's rand() (the
+    Klatt voices' breath noise) is seeded from the text and speaker on every utterance.
+    """
 
     def __init__(self) -> None:
         try:
@@ -137,28 +165,48 @@ class EspeakBackend(SpeechBackend):
                 "install it with `pip install espeakng-loader`",
             ) from None
         try:
-            self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
-            data_path = espeakng_loader.get_data_path()
+            self._library_path = espeakng_loader.get_library_path()
+            self._data_path = espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as exc:
+            raise SynthesisError(f"cannot find espeak-ng: {exc}", "reinstall espeakng-loader") from None
+        self._chunks: list[np.ndarray] = []
+        self._callback = _CALLBACK(self._collect)  # kept on self so ctypes does not free it
+        self._lock = threading.Lock()  # espeak-ng has one global synthesiser per process
+        self._lib: ctypes.CDLL | None = None
+        self._voice = ""
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            lib = ctypes.CDLL(self._library_path)
+        except OSError as exc:
             raise SynthesisError(f"cannot load espeak-ng: {exc}", "reinstall espeakng-loader") from None
-        self._lib.espeak_Initialize.restype = ctypes.c_int
-        self._lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        self._lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        self._lib.espeak_Synth.argtypes = [
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [
             ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
             ctypes.c_void_p, ctypes.c_void_p,
         ]  # fmt: skip
-        self.native_rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), 0)
+        self.native_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, self._data_path.encode(), 0)
         if self.native_rate <= 0:
             raise SynthesisError(
-                f"espeak-ng failed to start (data path {data_path})", "reinstall espeakng-loader"
+                f"espeak-ng failed to start (data {self._data_path})", "reinstall espeakng-loader"
             )
-        self._chunks: list[np.ndarray] = []
-        self._callback = _CALLBACK(self._collect)  # kept on self so ctypes does not free it
-        self._lib.espeak_SetSynthCallback(self._callback)
-        self._lock = threading.Lock()  # espeak-ng has one global synthesiser per process
-        self._voice = ""
+        lib.espeak_SetSynthCallback(self._callback)
+        self._lib = lib
+
+    def reset(self) -> None:
+        """Unload and load the library again: a fresh synthesiser state."""
+        with self._lock:
+            assert self._lib is not None
+            self._lib.espeak_Terminate()
+            if _dlclose is not None:
+                _dlclose(self._lib._handle)
+            self._lib = None
+            self._voice = ""
+            self._load()
 
     def _collect(self, wav, count: int, _events) -> int:
         if count > 0 and wav:
@@ -171,18 +219,20 @@ class EspeakBackend(SpeechBackend):
         voice = speaker.voice + (f"+{speaker.variant}" if speaker.variant else "")
         encoded = text.encode("utf-8") + b"\0"
         with self._lock:
+            if _srand is not None:
+                _srand(zlib.crc32(f"{text}|{speaker}".encode()))
+            lib = self._lib
+            assert lib is not None
             if voice != self._voice:
-                if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                if lib.espeak_SetVoiceByName(voice.encode()) != 0:
                     raise SynthesisError(f"espeak-ng has no voice {voice!r}")
                 self._voice = voice
-            self._lib.espeak_SetParameter(_PARAM_RATE, int(np.clip(speaker.speed, 80, 450)), 0)
-            self._lib.espeak_SetParameter(_PARAM_PITCH, int(np.clip(speaker.pitch, 0, 99)), 0)
-            self._lib.espeak_SetParameter(_PARAM_RANGE, int(np.clip(speaker.pitch_range, 0, 99)), 0)
+            lib.espeak_SetParameter(_PARAM_RATE, int(np.clip(speaker.speed, 80, 450)), 0)
+            lib.espeak_SetParameter(_PARAM_PITCH, int(np.clip(speaker.pitch, 0, 99)), 0)
+            lib.espeak_SetParameter(_PARAM_RANGE, int(np.clip(speaker.pitch_range, 0, 99)), 0)
             self._chunks = []
-            status = self._lib.espeak_Synth(
-                encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-            )
-            self._lib.espeak_Synchronize()
+            status = lib.espeak_Synth(encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            lib.espeak_Synchronize()
             chunks, self._chunks = self._chunks, []
         if status != 0:
             raise SynthesisError(f"espeak-ng failed to speak {text!r} (status {status})")

@@ -1,0 +1,214 @@
+"""Data item 2 — synthetic keywords: Speech Commands layout from offline speech synthesis."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from core.audio import probe_wav, read_wav
+from core.config import ProjectConfig
+from core.data.dataset import build_index, which_set
+from core.data.synth import (
+    BACKGROUND_RECIPE,
+    DEFAULT_UNKNOWN_WORDS,
+    MANIFEST,
+    SPEECH_COMMANDS_WORDS,
+    _plan_folder,
+    default_speaker_count,
+    synthesize_dataset,
+)
+from core.data.synth_backends import Speaker, SpeechBackend, backend_names, get_backend, register_backend
+from core.errors import Cancelled, DataError, SynthesisError
+from core.events import CancelToken, Done, Progress
+from tests.audio_factory import tone
+
+SMALL = dict(per_word=8, speakers=8, unknown_words=["yes", "no", "cat"], unknown_per_word=3, background=False)
+
+
+def _wavs(folder):
+    return sorted(folder.glob("*.wav"))
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth") / "synthetic"
+    events = []
+    summary = synthesize_dataset(
+        ["stop", "hey bench"], out, seed=7, on_event=events.append, workers=1, **SMALL
+    )
+    return out, summary, events
+
+
+def test_layout_is_speech_commands_with_speaker_before_nohash(small_set):
+    out, summary, events = small_set
+    assert len(_wavs(out / "stop")) == 8 and len(_wavs(out / "hey_bench")) == 8
+    assert [len(_wavs(out / w)) for w in ("yes", "no", "cat")] == [3, 3, 3]
+    names = [p.name for p in _wavs(out / "stop")]
+    assert all("_nohash_" in n for n in names)
+    assert len({n.split("_nohash_")[0] for n in names}) == 8  # 8 clips, 8 distinct speakers
+    assert summary.keyword_clips == {"stop": 8, "hey bench": 8} and summary.rendered_clips == 17 + 8
+    assert isinstance(events[-1], Done) and events[-1].result["speakers"] == 8
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress[-1].done == progress[-1].total == 25
+
+
+def test_clips_are_one_second_16k_mono_16bit_with_the_word_centred(small_set):
+    out, _, _ = small_set
+    for path in _wavs(out / "stop") + _wavs(out / "hey_bench") + _wavs(out / "cat"):
+        info = probe_wav(path)
+        assert (info.format, info.channels, info.sample_rate, info.bits, info.frames) == (
+            "pcm",
+            1,
+            16000,
+            16,
+            16000,
+        )
+        audio = read_wav(path)
+        energy = audio.astype(np.float64) ** 2
+        centre = float(np.sum(energy * np.arange(len(audio))) / np.sum(energy))
+        assert 5000 < centre < 11000, path.name
+        assert 0.25 < np.max(np.abs(audio)) <= 0.96
+        assert np.max(np.abs(audio[:400])) < 0.01 and np.max(np.abs(audio[-400:])) < 0.01  # not cut off
+
+
+def test_a_phrase_is_longer_than_a_short_word(small_set):
+    out, _, _ = small_set
+
+    def voiced_seconds(path):
+        audio = read_wav(path)
+        frames = audio[: len(audio) // 160 * 160].reshape(-1, 160)
+        rms = np.sqrt((frames**2).mean(axis=1))
+        return np.count_nonzero(rms > rms.max() * 0.05) / 100
+
+    phrase = np.median([voiced_seconds(p) for p in _wavs(out / "hey_bench")])
+    word = np.median([voiced_seconds(p) for p in _wavs(out / "stop")])
+    assert phrase > word * 1.2
+
+
+def test_the_same_seed_gives_the_same_files_serial_or_parallel(tmp_path, small_set):
+    out, _, _ = small_set
+    again = tmp_path / "again"
+    synthesize_dataset(["stop", "hey bench"], again, seed=7, workers=2, **SMALL)
+    for folder in ("stop", "hey_bench", "yes", "no", "cat"):
+        first = {p.name: p.read_bytes() for p in _wavs(out / folder)}
+        assert {p.name: p.read_bytes() for p in _wavs(again / folder)} == first
+    other = tmp_path / "other"
+    synthesize_dataset(["stop"], other, seed=8, workers=1, **{**SMALL, "unknown_words": ["yes"]})
+    assert {p.name for p in _wavs(other / "stop")} != {p.name for p in _wavs(out / "stop")}
+
+
+def test_the_default_set_has_enough_speakers_words_and_noise():
+    per_word = ProjectConfig().data.synth_per_word
+    assert per_word >= 500
+    speakers = get_backend("espeak").sample_speakers(default_speaker_count(per_word), random.Random("0"))
+    assert len({s.id for s in speakers}) >= 50
+    jobs = _plan_folder("stop", "stop", per_word, speakers, seed=0)
+    assert len(jobs) == per_word and len({j.path for j in jobs}) == per_word
+    assert len({j.path.split("/")[1].split("_nohash_")[0] for j in jobs}) >= 50
+    unknown = set(DEFAULT_UNKNOWN_WORDS) - {"stop", "go"}
+    assert len(unknown) >= 30 and set(SPEECH_COMMANDS_WORDS) - {"stop", "go"} <= unknown
+    assert sum(seconds for _, _, seconds in BACKGROUND_RECIPE) >= 300
+
+
+def test_background_noise_folder_holds_five_minutes_of_several_colours(tmp_path):
+    out = tmp_path / "syn"
+    synthesize_dataset(
+        ["go"],
+        out,
+        seed=1,
+        workers=1,
+        **{**SMALL, "per_word": 2, "unknown_words": ["no"], "background": True},
+    )
+    files = _wavs(out / "_background_noise_")
+    assert sum(probe_wav(p).duration_s for p in files) >= 300
+    spectra = {}
+    for p in files:
+        audio = read_wav(p)[: 16000 * 5]
+        power = np.abs(np.fft.rfft(audio)) ** 2
+        freqs = np.fft.rfftfreq(len(audio), 1 / 16000)
+        spectra[p.stem] = (
+            power[(freqs > 4000) & (freqs < 7000)].mean() / power[(freqs > 100) & (freqs < 300)].mean()
+        )
+    assert spectra["brown_noise"] < spectra["pink_noise"] < spectra["white_noise"] < spectra["blue_noise"]
+
+
+def test_any_word_works_and_the_index_splits_synthetic_speakers(tmp_path):
+    out = tmp_path / "data" / "synthetic"
+    synthesize_dataset(
+        ["seth", "zorblax"], out, seed=3, workers=1, **{**SMALL, "per_word": 20, "speakers": 20}
+    )
+    index = build_index(ProjectConfig(words=["seth", "zorblax"]), tmp_path)
+    seth = {e.speaker: e.split for e in index.entries if e.label == "seth"}
+    zorb = {e.speaker: e.split for e in index.entries if e.label == "zorblax"}
+    for speaker in set(seth) & set(zorb):
+        assert seth[speaker] == zorb[speaker] == which_set(f"{speaker}_nohash_0.wav", 10, 10)
+
+
+def test_a_rerun_makes_only_what_is_missing(tmp_path):
+    out = tmp_path / "syn"
+    synthesize_dataset(["stop"], out, seed=2, workers=1, **SMALL)
+    stamp = (out / "stop").stat().st_mtime_ns
+    again = synthesize_dataset(["stop"], out, seed=2, workers=1, **SMALL)
+    assert again.rendered_clips == 0 and "stop" in again.reused_folders
+    more = synthesize_dataset(["stop", "go"], out, seed=2, workers=1, **SMALL)
+    assert more.rendered_clips == 8 and len(_wavs(out / "go")) == 8
+    assert (out / "stop").stat().st_mtime_ns == stamp
+    bigger = synthesize_dataset(["stop", "go"], out, seed=2, workers=1, **{**SMALL, "per_word": 10})
+    assert bigger.rendered_clips == 20 and len(_wavs(out / "stop")) == 10
+
+
+def test_a_folder_that_is_not_a_synthetic_set_is_never_written_into(tmp_path):
+    mine = tmp_path / "recordings"
+    (mine / "stop").mkdir(parents=True)
+    (mine / "stop" / "me_nohash_0.wav").write_bytes(b"precious")
+    with pytest.raises(DataError, match="not a synthetic dataset"):
+        synthesize_dataset(["stop"], mine, workers=1, **SMALL)
+    assert (mine / "stop" / "me_nohash_0.wav").read_bytes() == b"precious"
+    assert not (mine / MANIFEST).exists()
+
+
+def test_cancel_stops_and_keeps_finished_folders(tmp_path):
+    out = tmp_path / "syn"
+    token = CancelToken()
+
+    def cancel_after_first(event):
+        if isinstance(event, Progress) and event.done > 0:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        synthesize_dataset(
+            ["stop", "go"], out, seed=5, on_event=cancel_after_first, cancel=token, workers=1, **SMALL
+        )
+    resumed = synthesize_dataset(["stop", "go"], out, seed=5, workers=1, **SMALL)
+    assert resumed.reused_folders and resumed.rendered_clips < 8 + 8 + 9
+    assert all(len(_wavs(out / w)) == n for w, n in [("stop", 8), ("go", 8), ("yes", 3)])
+
+
+def test_text_without_speech_is_a_synthesis_error(tmp_path):
+    with pytest.raises(SynthesisError, match="no audible speech"):
+        synthesize_dataset(["..."], tmp_path / "syn", workers=1, **SMALL)
+    with pytest.raises(SynthesisError, match="unknown speech backend"):
+        synthesize_dataset(["stop"], tmp_path / "syn2", backend="nope", workers=1, **SMALL)
+
+
+@register_backend("test-tones")
+class ToneBackend(SpeechBackend):
+    """A stand-in engine: each word is a tone whose pitch comes from the speaker."""
+
+    def speak(self, text: str, speaker: Speaker) -> np.ndarray:
+        return np.concatenate(
+            [np.zeros(2000, np.float32), tone(100 + 4 * speaker.pitch, 0.3), np.zeros(2000, np.float32)]
+        )
+
+    def sample_speakers(self, count: int, rng: random.Random) -> list[Speaker]:
+        return [Speaker("tone", pitch=p) for p in rng.sample(range(100), count)]
+
+
+def test_backends_are_pluggable(tmp_path):
+    assert {"espeak", "test-tones"} <= set(backend_names())
+    out = tmp_path / "syn"
+    summary = synthesize_dataset(["beep"], out, backend="test-tones", workers=1, **SMALL)
+    assert summary.backend == "test-tones" and len(_wavs(out / "beep")) == 8
+    assert all(p.name.startswith("tone-p") for p in _wavs(out / "beep"))
