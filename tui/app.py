@@ -20,10 +20,11 @@ from textual.worker import Worker, WorkerState
 from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
 from core.errors import Cancelled, ConfigError, WakebenchError
 from core.events import CancelToken, Done, Event, Log, Progress, TrainStep, Validation
-from tui.messages import CoreEvent
+from tui.messages import CoreEvent, StreamUpdate
 from tui.screens.error import ErrorDialog
 from tui.screens.prompt import PromptDialog
 from tui.screens.workbench import PANES, WorkbenchScreen
+from tui.stream import stream_batches
 from tui.views import WordsView, arduino_cli_path, list_serial_ports, words_view
 from tui.widgets.board import BoardPane, PortInfo
 from tui.widgets.build import BuildPane
@@ -78,6 +79,11 @@ class WakebenchApp(App[None]):
         self.words_view = WordsView(list(self.config.words))
         self._list_ports = list_ports
         self._tokens: dict[str, CancelToken] = {}
+        self.realtime_files = True
+        """Play WAV files at their own speed (tests turn this off to read them as fast as possible)."""
+        self._stream_id = 0
+        self._stream_kind = ""
+        self._last_wav = ""
 
     def _read_config(self) -> tuple[ProjectConfig, WakebenchError | None]:
         try:
@@ -98,6 +104,10 @@ class WakebenchApp(App[None]):
         self.workbench.query_one(WordsPane).show_words(
             self.words_view.words, self.config.words, self.words_view.counts
         )
+        # Disk and port scans start once the first frame is on screen, so they do not delay it.
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
         self.scan_project()
         self.refresh_ports()
 
@@ -128,7 +138,8 @@ class WakebenchApp(App[None]):
             else:
                 self.show_error(error, JOB_TITLES.get(group, group))
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self._tokens.pop(group, None)
+            if not self._busy(group):
+                self._tokens.pop(group, None)
             self._job_finished(group, event.state, worker)
 
     def _job_finished(self, group: str, state: WorkerState, worker: Worker) -> None:
@@ -146,6 +157,13 @@ class WakebenchApp(App[None]):
             self.scan_project()
         elif group == "export":
             self.scan_project()
+        elif group == "stream" and not self._busy("stream"):
+            pane = self.workbench.query_one(SpectrogramPane)
+            if ok:
+                seconds = worker.result * self.config.features.stride_ms / 1000
+                pane.set_status(f"{pane.status} · [dim]ended after {seconds:.1f} s[/]")
+            else:
+                pane.set_status(f"{pane.status} · [$error]stopped[/]")
 
     # ---- long jobs --------------------------------------------------------------------------------
 
@@ -315,11 +333,12 @@ class WakebenchApp(App[None]):
         for group in running:
             self._cancel(group)
 
-    def _cancel(self, group: str) -> None:
+    def _cancel(self, group: str, quiet: bool = False) -> None:
         token = self._tokens.get(group)
-        if token is not None:
+        if token is not None and not token.cancelled:
             token.cancel()
-            self.notify(f"stopping {JOB_TITLES.get(group, group)}…")
+            if not quiet:
+                self.notify(f"stopping {JOB_TITLES.get(group, group)}…")
 
     # ---- model ---------------------------------------------------------------------------------------
 
@@ -342,28 +361,80 @@ class WakebenchApp(App[None]):
         elif message.source == "file":
             self.action_open_wav()
         else:
-            self._board_source_missing()
-
-    def _board_source_missing(self) -> None:
-        self.workbench.query_one(SpectrogramPane).set_status(
-            "[$warning]board source not available yet:[/] the serial link arrives with the board issue"
-        )
+            self._cancel("stream", quiet=True)
+            self.workbench.query_one(SpectrogramPane).set_status(
+                "[$warning]board source not available yet:[/] the serial link arrives with the board issue"
+            )
 
     def action_mic(self) -> None:
-        pane = self.workbench.query_one(SpectrogramPane)
-        pane.select_source("mic")
-        pane.set_status("[$warning]microphone not available yet:[/] live input arrives with the live issue")
+        """Start the microphone (or stop it when it is already running)."""
+        if self._stream_kind == "mic" and self._busy("stream"):
+            self._cancel("stream")
+            return
+        self.workbench.query_one(SpectrogramPane).select_source("mic")
+        self._start_stream("mic", None)
 
     def action_open_wav(self) -> None:
         self.workbench.query_one(SpectrogramPane).select_source("file")
         self.push_screen(
-            PromptDialog("WAV file to play through the spectrogram", placeholder="path/to/audio.wav"),
+            PromptDialog("WAV file to play through the spectrogram", self._last_wav, "path/to/audio.wav"),
             self._open_wav,
         )
 
     def _open_wav(self, path: str | None) -> None:
         if path:
-            self.workbench.query_one(SpectrogramPane).set_status(f"file {path}")
+            self._last_wav = path
+            self._start_stream("file", self.project_dir / Path(path).expanduser())
+
+    def _start_stream(self, kind: str, path: Path | None) -> None:
+        self._cancel("stream", quiet=True)
+        self._stream_id += 1
+        self._stream_kind = kind
+        run_dir = self._picked_model_dir()
+        pane = self.workbench.query_one(SpectrogramPane)
+        pane.start()
+        pane.set_labels([])
+        what = "microphone" if path is None else path.name
+        model = (
+            f" · model {run_dir.name}" if run_dir else " · [dim]no exported run picked: spectrogram only[/]"
+        )
+        pane.set_status(f"{what}{model}")
+        self.workbench.show_pane("spectrogram")
+        self._stream_worker(self._stream_id, kind, path, run_dir, self._token("stream"))
+
+    @work(thread=True, exclusive=True, group="stream", exit_on_error=False)
+    def _stream_worker(
+        self, stream_id: int, kind: str, path: Path | None, run_dir: Path | None, cancel: CancelToken
+    ) -> int:
+        from core.audio_sources import FileSource
+        from core.mic import MicSource
+
+        source = MicSource() if kind == "mic" else FileSource(path, realtime=self.realtime_files, chunk_ms=40)
+        labels: list[str] = []
+        frames = 0
+        for batch in stream_batches(source, run_dir, self.config.features, cancel, labels):
+            frames += len(batch.frames)
+            self.post_message(StreamUpdate(stream_id, batch, list(labels)))
+        return frames
+
+    def on_stream_update(self, message: StreamUpdate) -> None:
+        if message.stream_id != self._stream_id:
+            return  # a batch from a stream that was replaced
+        pane = self.workbench.query_one(SpectrogramPane)
+        batch = message.batch
+        if message.labels and pane.labels != message.labels:
+            pane.set_labels(message.labels)
+        if len(batch.frames):
+            pane.push_frames(batch.frames)
+        pane.show_level(batch.level_dbfs)
+        if batch.scores is not None:
+            pane.show_scores([int(s) for s in batch.scores])
+        for detection in batch.detections:
+            pane.add_detection(detection)
+
+    def _picked_model_dir(self) -> Path | None:
+        """The picked run's folder when it has an exported model, else None."""
+        return None
 
     # ---- board and build ---------------------------------------------------------------------------------
 

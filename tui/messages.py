@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from core.events import Event
+from tui.stream import StreamBatch
 
 
 class CoreEvent(Message):
@@ -17,17 +18,10 @@ class CoreEvent(Message):
 
 
 class StreamUpdate(Message):
-    """A batch of what a live source produced: feature frames, level, scores and new detections."""
+    """A batch of what live stream number `stream_id` produced (a `tui.stream.StreamBatch`)."""
 
-    def __init__(self, source: str, update: object) -> None:
+    def __init__(self, stream_id: int, batch: StreamBatch, labels: list[str]) -> None:
         super().__init__()
-        self.source = source
-        self.update = update
-
-
-class ProjectScanned(Message):
-    """The project's data counts, runs and ports were (re)read from disk; `scan` holds them."""
-
-    def __init__(self, scan: object) -> None:
-        super().__init__()
-        self.scan = scan
+        self.stream_id = stream_id
+        self.batch = batch
+        self.labels = labels

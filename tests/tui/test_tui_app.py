@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+import pytest
 from textual.widgets import Input, RichLog, SelectionList, Static
 
 from core.config import PROJECT_FILE, load_config
@@ -197,3 +199,57 @@ def test_launching_the_app_does_not_import_tensorflow(project):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "HEAVY=\n" in result.stdout
+
+
+@run_async
+async def test_spectrogram_plays_a_wav_file_frame_by_frame(project):
+    from core.audio import write_wav
+    from tests import audio_factory as af
+    from tui.widgets.spectrogram import Spectrogram
+
+    audio = np.concatenate([af.silence(0.5), af.speak("stop", clip=False), af.noise(seconds=0.5, level=0.2)])
+    write_wav(project / "take.wav", audio)
+    expected_frames = 1 + (len(audio) - 480) // 320
+    app = make_app(project)
+    app.realtime_files = False
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.press(*"take.wav", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ErrorDialog)
+        spectrogram = app.query_one(Spectrogram)
+        assert spectrogram.frames_seen == expected_frames
+        # the loud speech and noise made bright columns; the leading silence stays dark
+        assert spectrogram._levels[-20:].max() > 10
+        assert "ended after" in static_text(app, "#source-status")
+        assert "dBFS" in static_text(app, "#level")
+
+
+@run_async
+async def test_a_bad_wav_file_is_an_error_naming_the_file(project):
+    (project / "notes.wav").write_text("this is not audio")
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.press(*"notes.wav", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert "notes.wav" in app.screen.messages[0]
+
+
+@run_async
+async def test_microphone_without_a_device_says_what_to_plug_in(project):
+    import sounddevice
+
+    if sounddevice.query_devices():
+        pytest.skip("this machine has an audio device; the no-device path cannot be shown")
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.query_one("#error-text", Static).render()
+        assert "MicrophoneError" in str(app.screen.query_one("#error-text", Static).render())

@@ -100,33 +100,47 @@ def fill_build(pane: BuildPane) -> None:
     pane.log_line("Build: arduino-cli is not installed, and wakebench's arduino-cli support is not there yet")
 
 
-def test_words_pane(snap_compare):
-    assert snap_compare(PaneApp(WordsPane(classes="pane"), fill_words), terminal_size=PANE_SIZE)
-
-
-def test_training_pane(snap_compare):
-    assert snap_compare(PaneApp(TrainingPane(classes="pane"), fill_training), terminal_size=PANE_SIZE)
-
-
-def test_model_pane(snap_compare):
-    assert snap_compare(PaneApp(ModelPane(classes="pane"), fill_model), terminal_size=PANE_SIZE)
-
-
-def test_spectrogram_pane(snap_compare):
-    assert snap_compare(PaneApp(SpectrogramPane(classes="pane"), fill_spectrogram), terminal_size=PANE_SIZE)
-
-
-def test_board_pane(snap_compare):
-    assert snap_compare(PaneApp(BoardPane(classes="pane"), fill_board), terminal_size=PANE_SIZE)
-
-
-def test_build_pane(snap_compare):
-    assert snap_compare(PaneApp(BuildPane(classes="pane"), fill_build), terminal_size=PANE_SIZE)
-
-
 async def _settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def test_words_pane(snap_compare):
+    assert snap_compare(
+        PaneApp(WordsPane(classes="pane"), fill_words), terminal_size=PANE_SIZE, run_before=_settle
+    )
+
+
+def test_training_pane(snap_compare):
+    assert snap_compare(
+        PaneApp(TrainingPane(classes="pane"), fill_training), terminal_size=PANE_SIZE, run_before=_settle
+    )
+
+
+def test_model_pane(snap_compare):
+    assert snap_compare(
+        PaneApp(ModelPane(classes="pane"), fill_model), terminal_size=PANE_SIZE, run_before=_settle
+    )
+
+
+def test_spectrogram_pane(snap_compare):
+    assert snap_compare(
+        PaneApp(SpectrogramPane(classes="pane"), fill_spectrogram),
+        terminal_size=PANE_SIZE,
+        run_before=_settle,
+    )
+
+
+def test_board_pane(snap_compare):
+    assert snap_compare(
+        PaneApp(BoardPane(classes="pane"), fill_board), terminal_size=PANE_SIZE, run_before=_settle
+    )
+
+
+def test_build_pane(snap_compare):
+    assert snap_compare(
+        PaneApp(BuildPane(classes="pane"), fill_build), terminal_size=PANE_SIZE, run_before=_settle
+    )
 
 
 def test_workbench_80x24(snap_compare, project):

@@ -246,6 +246,7 @@ class SpectrogramPane(Vertical):
         super().__init__(**kwargs)
         self.border_title = "Spectrogram"
         self.labels: list[str] = []
+        self.status = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="spectro-top"):
@@ -280,6 +281,7 @@ class SpectrogramPane(Vertical):
             self.post_message(self.SourceChosen(event.pressed.id.removeprefix("source-")))
 
     def set_status(self, markup: str) -> None:
+        self.status = markup
         self.query_one("#source-status", Static).update(Content.from_markup(markup))
 
     def set_labels(self, labels: Sequence[str]) -> None:

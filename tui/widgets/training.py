@@ -1,16 +1,17 @@
 """The Training pane: start / stop / resume, progress with ETA, live loss and accuracy curves.
 
 Training events (`core.events.TrainStep`, `Validation`) are pushed down by the app; the pane keeps the
-series it plots and redraws the curves at most a few times a second.
+series it plots and redraws the curves at most a few times a second. plotext takes a few tenths of a
+second to import, so the plots are imported in a thread and mounted after the first paint.
 """
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, ProgressBar, Static
-from textual_plotext import PlotextPlot
 
 from core.events import TrainStep, Validation
 
@@ -50,14 +51,22 @@ class TrainingPane(Vertical):
         with Horizontal(id="train-progress-row"):
             yield ProgressBar(total=1, id="train-progress", show_eta=False, show_percentage=True)
             yield Static("", id="train-counts")
-        with Horizontal(id="train-plots"):
-            yield PlotextPlot(id="loss-plot")
-            yield PlotextPlot(id="acc-plot")
+        yield Horizontal(id="train-plots")
         yield Static("", id="train-status")
 
     def on_mount(self) -> None:
         self.set_interval(self.REDRAW_EVERY_S, self._redraw_if_dirty)
         self.set_state("idle")
+        self._load_plots()
+
+    @work(thread=True, group="plots")
+    def _load_plots(self) -> None:
+        from textual_plotext import PlotextPlot
+
+        self.app.call_from_thread(self._mount_plots, PlotextPlot)
+
+    async def _mount_plots(self, plot_class: type) -> None:
+        await self.query_one("#train-plots").mount(plot_class(id="loss-plot"), plot_class(id="acc-plot"))
         self.redraw()
 
     def set_state(self, state: str, detail: str = "") -> None:
@@ -115,8 +124,12 @@ class TrainingPane(Vertical):
             self.redraw()
 
     def redraw(self) -> None:
+        """Draw the curves now (they are also redrawn by a timer as events arrive)."""
+        plots = self.query("#train-plots > *")
+        if len(plots) < 2:
+            return  # still loading plotext; drawn once mounted
         self._dirty = False
-        loss = self.query_one("#loss-plot", PlotextPlot)
+        loss, acc = plots
         plt = loss.plt
         plt.clear_data()
         plt.clear_figure()
@@ -124,7 +137,6 @@ class TrainingPane(Vertical):
         if self.steps:
             plt.plot(self.steps, self.losses, marker="braille", color="orange")
         loss.refresh()
-        acc = self.query_one("#acc-plot", PlotextPlot)
         plt = acc.plt
         plt.clear_data()
         plt.clear_figure()
