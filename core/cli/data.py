@@ -1,0 +1,189 @@
+"""`wakebench data synth | fetch | check`: make, download and check datasets.
+
+Defaults come from `wakebench.toml` in the current folder when there is one; flags override it.
+Heavy modules are imported inside the commands so that `wakebench --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.cli.output import EventPrinter
+from core.config import ProjectConfig, find_project, load_config, parse_words
+
+CHECK_DESCRIPTION = """\
+Read every WAV under DIR (Speech Commands layout: DIR/<word>/<speaker>_nohash_<n>.wav) the way training
+reads it, and list per-folder counts and every unusable file with its reason (not a WAV, truncated,
+absurd header, silent, ...).
+
+Exit status 0 when the usable part is fine: at least one usable clip in a word folder, no folder whose
+WAVs are all unusable, and every word given with --words has at least --min-clips usable clips.
+Unusable files alone do not fail the check (training skips them); 1 otherwise."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    data = subparsers.add_parser(
+        "data",
+        help="make synthetic keywords, fetch Speech Commands, check a dataset",
+        description="Datasets in the Speech Commands layout: DIR/<word>/<speaker>_nohash_<n>.wav.",
+    )
+    actions = data.add_subparsers(dest="data_action", metavar="ACTION")
+    data.set_defaults(run=lambda _args: _print_help(data))
+
+    p = actions.add_parser(
+        "synth",
+        help="synthesise keyword clips offline (espeak-ng), plus unknown words and background noise",
+        description="Write a synthetic dataset: for each word --per-word 1 s clips from many synthetic "
+        "speakers, a pool of other words for _unknown_, and _background_noise_/. Deterministic for a seed; "
+        "a re-run only makes what is missing. Defaults come from wakebench.toml when present.",
+    )
+    p.add_argument(
+        "--words", help="comma-separated keywords, e.g. stop,go or 'hey bench' (default: the project's)"
+    )
+    p.add_argument("--out", type=Path, help="output folder (default: the project's data.synthetic_dir)")
+    p.add_argument("--per-word", type=_positive_int, help="clips per keyword (default: data.synth_per_word)")
+    p.add_argument(
+        "--seed", type=int, help="seed; the same seed gives the same files (default: data.synth_seed)"
+    )
+    p.add_argument(
+        "--unknown-per-word",
+        type=_positive_int,
+        help="clips per other word (default: max(20, per-word / 20))",
+    )
+    p.add_argument("--no-background", action="store_true", help="do not make _background_noise_/")
+    p.add_argument("--workers", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--backend", default="espeak", help="speech engine (default: espeak)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
+    p.set_defaults(run=cmd_synth)
+
+    from core.data.speech_commands import KNOWN_ARCHIVES
+
+    p = actions.add_parser(
+        "fetch",
+        help="download and extract Google Speech Commands (resumable)",
+        description="Stream the archive with progress, resume an interrupted download, check gzip/tar "
+        "integrity and the published checksum where one is known, extract safely. Running it again "
+        "when it is complete does nothing.",
+    )
+    p.add_argument("dataset", choices=["speech-commands"], help="what to fetch")
+    p.add_argument("--version", default="0.02", choices=sorted(KNOWN_ARCHIVES), help="dataset version")
+    p.add_argument(
+        "--dest",
+        type=Path,
+        help="where to extract (default: data.speech_commands_dir or data/speech_commands)",
+    )
+    p.add_argument("--url", help="download the archive from this URL instead (a mirror)")
+    p.add_argument("--sha256", help="expected SHA-256 of the archive (for --url)")
+    p.add_argument("--keep-archive", action="store_true", help="keep the .tar.gz in DEST after extracting")
+    p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
+    p.set_defaults(run=cmd_fetch)
+
+    p = actions.add_parser(
+        "check",
+        help="count usable clips per word and list every unusable file with its reason",
+        description=CHECK_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("dir", type=Path, metavar="DIR", help="dataset folder")
+    p.add_argument("--words", help="words that must have usable clips, e.g. stop,go")
+    p.add_argument("--min-clips", type=_positive_int, default=1, help="usable clips each --words word needs")
+    p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the report")
+    p.set_defaults(run=cmd_check)
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _project() -> tuple[ProjectConfig, Path]:
+    """The project in the current folder (or defaults) and the folder its relative paths start from."""
+    path = find_project(".")
+    return (load_config(path), path.parent) if path else (ProjectConfig(), Path("."))
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from core.data.synth import synthesize_dataset
+
+    config, root = _project()
+    words = parse_words(args.words) if args.words else config.words
+    out = args.out if args.out is not None else root / config.data.synthetic_dir
+    printer = EventPrinter(args.json)
+    summary = synthesize_dataset(
+        words,
+        out,
+        per_word=args.per_word or config.data.synth_per_word,
+        seed=config.data.synth_seed if args.seed is None else args.seed,
+        on_event=printer,
+        backend=args.backend,
+        unknown_per_word=args.unknown_per_word,
+        background=not args.no_background,
+        workers=args.workers,
+    )
+    if not args.json:
+        made = f"made {summary.rendered_clips} clips" if summary.rendered_clips else "already complete"
+        print(
+            f"{out}: {', '.join(f'{w} {n}' for w, n in summary.keyword_clips.items())} clips from "
+            f"{summary.speakers} speakers, {len(summary.unknown_words)} unknown words, "
+            f"{summary.background_seconds / 60:.0f} min background noise ({made}, {summary.seconds:.1f} s)"
+        )
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from core.data.speech_commands import fetch_speech_commands
+
+    config, root = _project()
+    dest = (
+        args.dest
+        if args.dest is not None
+        else root / (config.data.speech_commands_dir or "data/speech_commands")
+    )
+    result = fetch_speech_commands(
+        dest,
+        version=args.version,
+        url=args.url,
+        sha256=args.sha256,
+        on_event=EventPrinter(args.json),
+        keep_archive=args.keep_archive,
+    )
+    if not args.json:
+        state = "already there" if result.already_done else "downloaded and extracted"
+        checked = "sha256 verified" if result.checksum_verified else "no published checksum; gzip/tar checked"
+        print(f"Speech Commands {result.version}: {result.files} files in {dest} ({state}; {checked})")
+        if not config.data.speech_commands_dir:
+            print(f'to train with it, set speech_commands_dir = "{dest}" under [data] in wakebench.toml')
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from core.data.check import check_dataset
+
+    words = parse_words(args.words) if args.words else None
+    report = check_dataset(args.dir, words=words, min_clips=args.min_clips, on_event=EventPrinter(args.json))
+    if not args.json:
+        _print_report(report)
+    return 0 if report.ok else 1
+
+
+def _print_report(report) -> None:
+    out = sys.stdout
+    out.write(f"{'folder':<24} {'usable':>7} {'unusable':>9} {'seconds':>9}\n")
+    for name, folder in report.folders.items():
+        if folder.usable or folder.unusable:
+            out.write(f"{name:<24} {folder.usable:>7} {len(folder.unusable):>9} {folder.seconds:>9.1f}\n")
+    for item in report.unusable:
+        out.write(f"unusable: {item.path}: {item.reason}\n")
+    for problem in report.problems:
+        out.write(f"problem: {problem}\n")
+    verdict = "fine" if report.ok else "NOT fine"
+    out.write(f"{report.usable} usable clips, {len(report.unusable)} unusable files: {verdict}\n")

@@ -1,0 +1,104 @@
+"""Data items 2, 3 and 7 through the command line: `data synth`, `data fetch`, `init` and the project file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.cli import main
+from core.config import load_config
+from tests.audio_factory import tone, wav_bytes
+from tests.data.conftest import make_tar_gz
+
+FAST = ["--per-word", "3", "--unknown-per-word", "1", "--no-background", "--workers", "1"]
+
+
+def _json_lines(capsys):
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+
+def test_synth_writes_the_dataset_and_ends_with_a_json_result(tmp_path, capsys):
+    out = tmp_path / "syn"
+    assert (
+        main(
+            ["data", "synth", "--words", "stop, hey bench", "--out", str(out), "--seed", "4", "--json", *FAST]
+        )
+        == 0
+    )
+    result = _json_lines(capsys)[-1]
+    assert result["event"] == "done" and result["keyword_clips"] == {"stop": 3, "hey bench": 3}
+    assert len(list((out / "hey_bench").glob("*_nohash_*.wav"))) == 3
+    assert len(result["unknown_words"]) >= 30 and (out / "yes").is_dir()
+
+
+def test_init_writes_a_commented_project_file_that_every_command_reads(tmp_path, monkeypatch, capsys):
+    assert main(["init", str(tmp_path), "--words", "seth, hey bench", "--board", "nano33ble"]) == 0
+    project = tmp_path / "wakebench.toml"
+    text = project.read_text()
+    assert "# Keywords to recognise." in text and "[training]" in text and "[board]" in text
+    config = load_config(project)
+    assert config.words == ["seth", "hey bench"] and config.board.profile == "nano33ble"
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "synth", *FAST]) == 0  # words and folder come from the project file
+    assert len(list((tmp_path / "data" / "synthetic" / "seth").glob("*.wav"))) == 3
+    assert (tmp_path / "data" / "synthetic" / "hey_bench").is_dir()
+
+
+def test_init_never_overwrites_and_refuses_bad_words(tmp_path, capsys):
+    project = tmp_path / "wakebench.toml"
+    assert main(["init", str(tmp_path)]) == 0
+    assert load_config(project).words == ["stop", "go"]
+    before = project.read_text()
+    assert main(["init", str(tmp_path), "--words", "yes"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert project.read_text() == before
+    assert main(["init", str(tmp_path / "other"), "--words", "_silence_"]) == 1
+    assert "reserved" in capsys.readouterr().err
+    assert not (tmp_path / "other" / "wakebench.toml").exists()
+
+
+def test_init_can_point_at_speech_commands(tmp_path, capsys):
+    assert main(["init", str(tmp_path), "--speech-commands", "/data/sc", "--json"]) == 0
+    assert _json_lines(capsys)[-1]["path"].endswith("wakebench.toml")
+    assert load_config(tmp_path / "wakebench.toml").data.speech_commands_dir == "/data/sc"
+
+
+def test_fetch_from_a_mirror_url_with_json_progress(tmp_path, archive_server, capsys):
+    files = {f"./go/ab{i}_nohash_0.wav": wav_bytes(tone(300, 0.2)) for i in range(3)}
+    archive_server.files["/sc.tar.gz"] = make_tar_gz(files)
+    dest = tmp_path / "sc"
+    args = [
+        "data",
+        "fetch",
+        "speech-commands",
+        "--url",
+        archive_server.url("/sc.tar.gz"),
+        "--dest",
+        str(dest),
+    ]
+    assert main([*args, "--json"]) == 0
+    lines = _json_lines(capsys)
+    assert lines[-1]["event"] == "done" and lines[-1]["files"] == 3
+    assert {line.get("stage") for line in lines if line["event"] == "progress"} >= {"download", "extract"}
+    assert main(args) == 0
+    assert "already there" in capsys.readouterr().out
+
+
+def test_fetch_failures_exit_non_zero_with_the_reason(tmp_path, archive_server, capsys):
+    archive_server.files["/bad.tar.gz"] = b"not a gzip"
+    code = main(
+        [
+            "data",
+            "fetch",
+            "speech-commands",
+            "--url",
+            archive_server.url("/bad.tar.gz"),
+            "--dest",
+            str(tmp_path / "d"),
+        ]
+    )
+    assert code == 1 and "corrupt" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["data", "fetch", "speech-commands", "--version", "7"])
