@@ -2,11 +2,14 @@
 //   Q float_scale input_scale zero_point v0 v1 ...   -> quantized int8 values
 //   R frames bins pushes fill                        -> after each push of frame k (all bins = k % 100),
 //                                                       the window as the model sees it (oldest first)
+//   G capacity pushes index count                    -> audio ring: push samples 0..pushes-1 (as int16),
+//                                                       then Copy(index, count): "ok v0 v1 ..." or "lost"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio_ring.h"
 #include "feature_ring_buffer.h"
 
 int main() {
@@ -31,6 +34,23 @@ int main() {
         first = false;
       }
       printf("\n");
+    } else if (kind[0] == 'G') {
+      static int16_t ring_storage[1024];
+      static int16_t copied[1024];
+      const uint32_t capacity = strtoul(strtok_r(nullptr, " \n", &save), nullptr, 10);
+      const uint32_t pushes = strtoul(strtok_r(nullptr, " \n", &save), nullptr, 10);
+      const uint32_t index = strtoul(strtok_r(nullptr, " \n", &save), nullptr, 10);
+      const int count = atoi(strtok_r(nullptr, " \n", &save));
+      if (capacity < 1 || capacity > 1024 || count < 0 || count > 1024) return 2;
+      AudioRing ring(ring_storage, capacity);
+      for (uint32_t i = 0; i < pushes; ++i) ring.Push(static_cast<int16_t>(i));
+      if (!ring.Copy(index, copied, count)) {
+        printf("lost\n");
+      } else {
+        printf("ok");
+        for (int i = 0; i < count; ++i) printf(" %d", copied[i]);
+        printf("\n");
+      }
     } else if (kind[0] == 'R') {
       const int frames = atoi(strtok_r(nullptr, " \n", &save));
       const int bins = atoi(strtok_r(nullptr, " \n", &save));

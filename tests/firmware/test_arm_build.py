@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import make
+from host_build import make
 
 
 @pytest.mark.skipif(

@@ -4,7 +4,7 @@ ring buffer hands the model the last N frames oldest first."""
 from __future__ import annotations
 
 import numpy as np
-from conftest import run_driver
+from host_build import run_driver
 
 from core.features import FLOAT_SCALE, quantize_input
 
@@ -40,3 +40,15 @@ def test_ring_buffer_gives_the_last_frames_oldest_first(host_build):
         expected = [fill] * max(0, frames - (k + 1)) + [i % 100 for i in range(max(0, k + 1 - frames), k + 1)]
         assert window == expected, f"after push {k}"
         assert int(filled) == min(k + 1, frames)
+
+
+def test_audio_ring_copies_recent_samples_and_reports_overwritten_ones(host_build):
+    def copy(capacity, pushes, index, count):
+        return run_driver(host_build, "features_driver", f"G {capacity} {pushes} {index} {count}\n")[
+            0
+        ].split()
+
+    assert copy(64, 100, 40, 8) == ["ok", *map(str, range(40, 48))]  # the newest 64 are 36..99
+    assert copy(64, 100, 36, 64) == ["ok", *map(str, range(36, 100))]
+    assert copy(64, 100, 35, 4) == ["lost"]  # sample 35 was overwritten by 99
+    assert copy(64, 100, 98, 4) == ["lost"]  # 100 and 101 are not captured yet

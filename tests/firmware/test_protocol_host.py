@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from conftest import run_driver
+from host_build import run_driver
 
 from core.board.protocol import (
     MAX_LINE_BYTES,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_driver
+from host_build import run_driver
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "vectors"))
 from recognizer_vectors import TIME_ORDER_ERROR, all_vectors, python_decisions  # noqa: E402

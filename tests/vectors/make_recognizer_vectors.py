@@ -71,12 +71,12 @@ def render(data: dict) -> str:
     return f'{body},\n  "steps": [\n{lines}\n  ]\n}}\n'
 
 
-def main() -> None:
+def main(out_dir: Path = VECTOR_DIR) -> None:
     for name, settings, capacity, seed, steps in CASES:
-        path = VECTOR_DIR / f"generated_{name}.json"
+        path = Path(out_dir) / f"generated_{name}.json"
         path.write_text(render(build(name, settings, capacity, seed, steps)), encoding="utf-8")
         print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else VECTOR_DIR)

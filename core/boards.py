@@ -1,0 +1,197 @@
+"""Board profiles (assets/boards/<name>.toml): FQBN, platform and library pins, microphone, memory.
+
+The build profiles in firmware/wakebench/sketch.yaml are rendered from these files, so arduino-cli and
+wakebench always agree on versions. The TUI draws flash/RAM bars from `memory_budget`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError
+from core.fileio import write_text_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+BOARDS_DIR = ROOT / "assets" / "boards"
+SKETCH_DIR = ROOT / "firmware" / "wakebench"
+SKETCH_YAML = SKETCH_DIR / "sketch.yaml"
+
+# RAM the sketch itself reserves besides the tensor arena (firmware/wakebench): the audio ring
+# (8192 int16), the serial queue and line buffer, feature window and frame buffers.
+SKETCH_BUFFER_BYTES = 8192 * 2 + 2048 + 512 + 2 * 49 * 40 + 320 * 2
+
+
+@dataclass(frozen=True)
+class LibraryPin:
+    """A library in a build profile: from the Arduino index at `version`, or a local folder `dir`."""
+
+    name: str
+    version: str = ""
+    dir: str = ""
+
+    def sketch_yaml_entry(self) -> str:
+        return f"dir: {self.dir}" if self.dir else f"{self.name} ({self.version})"
+
+
+@dataclass(frozen=True)
+class BoardProfile:
+    name: str
+    title: str
+    fqbn: str
+    platform: str
+    platform_version: str
+    platform_index_url: str
+    mcu: str
+    flash_bytes: int
+    """Largest sketch the board's flash takes (as arduino-cli reports it)."""
+    ram_bytes: int
+    default_arena_bytes: int
+    mic: str
+    output: str
+    board_file: str
+    """The sketch file holding this board's code (firmware/wakebench/)."""
+    libraries: tuple[LibraryPin, ...]
+
+    @property
+    def base_fqbn(self) -> str:
+        """The FQBN without board options (vendor:arch:board)."""
+        return ":".join(self.fqbn.split(":")[:3])
+
+
+@dataclass(frozen=True)
+class MemoryBudget:
+    """What wakebench knows it adds to a board's memory; the TFLM runtime and the board core come on
+    top (arduino-cli's compile output has the full figures)."""
+
+    flash_used: int
+    flash_total: int
+    ram_used: int
+    ram_total: int
+
+    @property
+    def flash_fraction(self) -> float:
+        return self.flash_used / self.flash_total
+
+    @property
+    def ram_fraction(self) -> float:
+        return self.ram_used / self.ram_total
+
+
+_REQUIRED = {
+    "name": str,
+    "title": str,
+    "fqbn": str,
+    "platform": str,
+    "platform_version": str,
+    "platform_index_url": str,
+    "mcu": str,
+    "flash_bytes": int,
+    "ram_bytes": int,
+    "default_arena_bytes": int,
+    "mic": str,
+    "output": str,
+    "board_file": str,
+    "libraries": list,
+}
+
+
+def load_board(path: str | Path) -> BoardProfile:
+    """Read one profile; a missing or mistyped key is a ConfigError naming the file and key."""
+    path = Path(path)
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such board profile") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    for key, kind in _REQUIRED.items():
+        if key not in values:
+            raise ConfigError(f"{path}: board profile lacks {key!r}", "see assets/boards/edgebadge.toml")
+        if not isinstance(values[key], kind) or isinstance(values[key], bool):
+            raise ConfigError(f"{path}: {key} must be a {kind.__name__}, got {values[key]!r}")
+    unknown = set(values) - set(_REQUIRED)
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
+    if values["name"] != path.stem:
+        raise ConfigError(f"{path}: name {values['name']!r} must match the file name {path.stem!r}")
+    if len(values["fqbn"].split(":")) < 3:
+        raise ConfigError(f"{path}: fqbn {values['fqbn']!r} is not vendor:arch:board")
+    libraries = []
+    for item in values["libraries"]:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ConfigError(f"{path}: each library needs a name, got {item!r}")
+        if bool(item.get("version")) == bool(item.get("dir")):
+            raise ConfigError(f"{path}: library {item['name']!r} needs exactly one of version or dir")
+        libraries.append(LibraryPin(item["name"], item.get("version", ""), item.get("dir", "")))
+    values["libraries"] = tuple(libraries)
+    for key in ("flash_bytes", "ram_bytes", "default_arena_bytes"):
+        if values[key] <= 0:
+            raise ConfigError(f"{path}: {key} must be positive")
+    return BoardProfile(**values)
+
+
+def board_profiles(directory: str | Path = BOARDS_DIR) -> dict[str, BoardProfile]:
+    """Every profile in `directory`, by name."""
+    return {p.stem: load_board(p) for p in sorted(Path(directory).glob("*.toml"))}
+
+
+def get_board(name: str, directory: str | Path = BOARDS_DIR) -> BoardProfile:
+    profiles = board_profiles(directory)
+    if name not in profiles:
+        known = ", ".join(profiles) or "none"
+        raise ConfigError(f"unknown board profile {name!r}", f"known boards: {known} (assets/boards/*.toml)")
+    return profiles[name]
+
+
+def memory_budget(profile: BoardProfile, model_bytes: int, arena_bytes: int) -> MemoryBudget:
+    """Flash taken by the model, RAM by the arena and the sketch's own buffers, against the board's totals."""
+    return MemoryBudget(
+        model_bytes, profile.flash_bytes, arena_bytes + SKETCH_BUFFER_BYTES, profile.ram_bytes
+    )
+
+
+def render_sketch_yaml(profiles: dict[str, BoardProfile], default: str = "edgebadge") -> str:
+    """firmware/wakebench/sketch.yaml: one build profile per board, versions pinned."""
+    lines = [
+        "# Build profiles for arduino-cli (>= 1.3 for local `dir:` libraries), one per board.",
+        "# Generated from assets/boards/*.toml by `python -m core.boards --write-sketch-yaml`; edit those.",
+        "# Arduino_TensorFlowLite is not in the Library Manager: fetch it first with",
+        "# firmware/fetch_tflm.sh (see firmware/README.md).",
+        "profiles:",
+    ]
+    for profile in profiles.values():
+        lines += [
+            f"  {profile.name}:",
+            f"    notes: {profile.title} ({profile.mcu})",
+            f"    fqbn: {profile.fqbn}",
+            "    platforms:",
+            f"      - platform: {profile.platform} ({profile.platform_version})",
+        ]
+        if profile.platform_index_url:
+            lines.append(f"        platform_index_url: {profile.platform_index_url}")
+        lines.append("    libraries:")
+        lines += [f"      - {lib.sketch_yaml_entry()}" for lib in profile.libraries]
+    if default in profiles:
+        lines.append(f"default_profile: {default}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Board profiles: list them or regenerate sketch.yaml.")
+    parser.add_argument("--write-sketch-yaml", action="store_true", help=f"rewrite {SKETCH_YAML}")
+    args = parser.parse_args(argv)
+    profiles = board_profiles()
+    if args.write_sketch_yaml:
+        write_text_atomic(SKETCH_YAML, render_sketch_yaml(profiles))
+        print(f"wrote {SKETCH_YAML}")
+    else:
+        for p in profiles.values():
+            print(f"{p.name:12} {p.fqbn:52} {p.platform}@{p.platform_version}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
