@@ -41,7 +41,9 @@ def silence(seconds: float = 1.0, rate: int = RATE) -> np.ndarray:
 def _spoken(word: str, voice: str, pitch: int, speed: int) -> np.ndarray:
     from core.data.synth_backends import Speaker, get_backend
 
-    return get_backend("espeak").speak(word, Speaker(voice=voice, pitch=pitch, speed=speed))
+    backend = get_backend("espeak")
+    backend.reset()  # the same arguments give the same audio, whatever was spoken before
+    return backend.speak(word, Speaker(voice=voice, pitch=pitch, speed=speed))
 
 
 def speak(

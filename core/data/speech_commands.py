@@ -299,10 +299,12 @@ def _extract(
                     _check_member(member, archive)
                     tar.extract(member, staging, filter="data")
                     files += member.isfile()
-                    on_event(Progress("extract", raw.tell(), total, member.name))
+                    if member.isfile() and files % 100 == 0:  # 100k+ files: a line each is too chatty
+                        on_event(Progress("extract", raw.tell(), total, member.name))
             # Read to the very end so gzip checks its CRC and length trailer.
             while gz.read(CHUNK):
                 pass
+            on_event(Progress("extract", total, total, f"{files} files"))
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         archive.unlink(missing_ok=True)  # a damaged archive is no use; the next run downloads it again
