@@ -12,6 +12,9 @@
 #include <SPI.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(USE_TINYUSB)
+#include <Adafruit_TinyUSB.h>  // Serial comes from the TinyUSB stack (bundled with the core).
+#endif
 
 #include "audio_provider.h"
 #include "board.h"

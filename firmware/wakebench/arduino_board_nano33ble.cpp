@@ -40,7 +40,7 @@ void SerialWriterThread() {
     const uint32_t head = g_serial_head;
     uint32_t tail = g_serial_tail;
     if (head == tail) {
-      rtos::ThisThread::sleep_for(std::chrono::milliseconds(2));
+      delay(2);  // Arduino's mbed delay() yields to other threads.
       continue;
     }
     int count = 0;
