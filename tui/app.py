@@ -7,6 +7,7 @@ opens one error dialog and the app stays usable. TensorFlow is only ever importe
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -211,23 +212,18 @@ class WakebenchApp(App[None]):
 
     def on_core_event(self, message: CoreEvent) -> None:
         event = message.event
-        if message.job == "train":
-            pane = self.workbench.query_one(TrainingPane)
-            if isinstance(event, TrainStep):
-                pane.add_step(event)
-            elif isinstance(event, Validation):
-                pane.add_validation(event)
-            elif isinstance(event, Log):
-                self.notify(event.message, timeout=4)
-        elif isinstance(event, Progress):
-            if message.job == "data":
-                self.workbench.query_one(
-                    WordsPane
-                ).border_subtitle = f"{event.stage} {event.done:,.0f}/{event.total:,.0f}"
+        pane = {"train": TrainingPane, "data": WordsPane, "export": ModelPane}.get(message.job)
+        if isinstance(event, TrainStep):
+            self.workbench.query_one(TrainingPane).add_step(event)
+        elif isinstance(event, Validation):
+            self.workbench.query_one(TrainingPane).add_validation(event)
+        elif isinstance(event, Progress) and pane is not None:
+            total = f"/{event.total:,.0f}" if event.total else ""
+            self.workbench.query_one(pane).border_subtitle = f"{event.stage} {event.done:,.0f}{total}"
         elif isinstance(event, Log):
             self.notify(event.message, timeout=4)
-        elif isinstance(event, Done) and message.job == "data":
-            self.workbench.query_one(WordsPane).border_subtitle = ""
+        elif isinstance(event, Done) and pane is not None:
+            self.workbench.query_one(pane).border_subtitle = ""
 
     # ---- project and words --------------------------------------------------------------------------
 
@@ -292,13 +288,25 @@ class WakebenchApp(App[None]):
         )
 
     def action_fetch_speech_commands(self) -> None:
-        self.show_error(
-            WakebenchError(
-                "fetching Google Speech Commands is not in wakebench yet",
-                "use Synthesise for now; the download arrives with the Speech Commands data issue",
-            ),
-            "Speech Commands",
-        )
+        if self._refuse_if_busy("data"):
+            return
+        dest = self.config.data.speech_commands_dir or "data/speech_commands"
+        question = "Download Google Speech Commands v0.02 (2.4 GB, resumable) into this folder?"
+        self.push_screen(PromptDialog(question, dest), self._fetch_into)
+
+    def _fetch_into(self, dest: str | None) -> None:
+        if dest:
+            self._fetch_worker(dest, self._token("data"))
+
+    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
+    def _fetch_worker(self, dest: str, cancel: CancelToken) -> None:
+        from core.data.speech_commands import fetch_speech_commands
+
+        fetch_speech_commands(self.project_dir / dest, on_event=self._reporter("data"), cancel=cancel)
+        if self.config.data.speech_commands_dir != dest:
+            # Train with what was just fetched (the CLI prints this as a hint; here the user chose the folder).
+            data = dataclasses.replace(self.config.data, speech_commands_dir=dest)
+            self.call_from_thread(self._save_config, self.config.replace(data=data))
 
     # ---- training -------------------------------------------------------------------------------------
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.boards import MemoryBudget
 from core.data.synth import SPEECH_COMMANDS_WORDS
 from core.events import TrainStep, Validation
 from tests.tui.helpers import FIXED_PORTS, make_app
 from tests.tui.pane_app import PaneApp
 from tui.widgets.board import BoardPane
 from tui.widgets.build import BuildPane
-from tui.widgets.model import BoardBudget, ModelPane, ModelView, RunRow
+from tui.widgets.model import ModelPane, ModelView, RunRow
 from tui.widgets.spectrogram import ShownDetection, Spectrogram, SpectrogramPane
 from tui.widgets.training import TrainingPane
 from tui.widgets.words import WordsPane
@@ -57,7 +58,7 @@ def fill_model(pane: ModelPane) -> None:
         int8_accuracy=0.940,
         confusion=confusion,
     )
-    pane.show_model(view, BoardBudget("Adafruit EdgeBadge", 512 * 1024, 192 * 1024))
+    pane.show_model(view, MemoryBudget(18_104, 507_904, 9_624 + 22_640, 196_608), "Adafruit EdgeBadge")
     pane.show_runs(
         [
             RunRow("20250101-120000", "stop,go", "18,000", 0.942, 0.940, 18_104),

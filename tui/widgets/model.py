@@ -12,17 +12,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
+from core.boards import MemoryBudget
+
 SEED_MODEL_BYTES = 18_288
 """Size of the seed's int8 micro_speech model (tiny_conv, yes/no), the size to beat."""
-
-
-@dataclass(frozen=True)
-class BoardBudget:
-    """What the chosen board offers a model."""
-
-    name: str
-    flash_bytes: int
-    ram_bytes: int
 
 
 @dataclass(frozen=True)
@@ -115,7 +108,8 @@ class ModelPane(Vertical):
         table.add_columns("run", "words", "steps", "val", "int8", "bytes")
         self.show_model(None, None)
 
-    def show_model(self, view: ModelView | None, board: BoardBudget | None) -> None:
+    def show_model(self, view: ModelView | None, budget: MemoryBudget | None = None, board: str = "") -> None:
+        """The picked run; `budget` (core.boards.memory_budget) draws the flash and RAM bars of `board`."""
         summary = self.query_one("#model-summary", Static)
         confusion = self.query_one("#model-confusion", Static)
         if view is None:
@@ -128,19 +122,21 @@ class ModelPane(Vertical):
         else:
             delta = (view.size_bytes - SEED_MODEL_BYTES) / SEED_MODEL_BYTES * 100
             style = "$success" if delta <= 0 else "$warning"
+            fraction = view.size_bytes / max(view.size_bytes, SEED_MODEL_BYTES)
             lines.append(
-                f"int8 {view.size_bytes:,} B [{style}]{_bar(view.size_bytes / max(view.size_bytes, SEED_MODEL_BYTES))}[/] "
-                f"seed {SEED_MODEL_BYTES:,} B ({delta:+.1f} %)"
+                f"int8  {view.size_bytes:,} B [{style}]{_bar(fraction)}[/] seed {SEED_MODEL_BYTES:,} B ({delta:+.1f} %)"
             )
-            if board is not None:
-                lines.append(
-                    f"flash {_bar(view.size_bytes / board.flash_bytes)} {_kb(view.size_bytes)} / {_kb(board.flash_bytes)} "
-                    f"[dim]{board.name}[/]"
-                )
+        if budget is not None:
+            lines.append(
+                f"flash {_bar(budget.flash_fraction)} {_kb(budget.flash_used)} / {_kb(budget.flash_total)} model"
+            )
+            lines.append(
+                f"RAM   {_bar(budget.ram_fraction)} {_kb(budget.ram_used)} / {_kb(budget.ram_total)} arena+buffers"
+            )
+            if board:
+                lines.append(f"[dim]on {board}; the TFLM runtime and board core come on top[/]")
         if view.arena_bytes is not None:
-            ram = f"RAM   {_bar(view.arena_bytes / board.ram_bytes)} " if board is not None else ""
-            total = f" / {_kb(board.ram_bytes)}" if board is not None else ""
-            lines.append(f"{ram}arena {_kb(view.arena_bytes)}{total}")
+            lines.append(f"tensor arena {view.arena_bytes:,} B")
         if view.ops:
             lines.append("ops " + " ".join(view.ops))
         if view.float_accuracy is not None or view.int8_accuracy is not None:
