@@ -22,6 +22,10 @@ class WakebenchError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
 
+    def __reduce__(self):
+        # Keep message and hint when the error crosses a process boundary (process pools pickle it).
+        return (type(self), (self.message, self.hint))
+
 
 class ConfigError(WakebenchError):
     """The project file or a flag has a value wakebench cannot use."""
@@ -34,6 +38,9 @@ class AudioError(WakebenchError):
         super().__init__(f"{path}: {reason}", hint)
         self.path = Path(path)
         self.reason = reason
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason, self.hint))
 
 
 class DataError(WakebenchError):

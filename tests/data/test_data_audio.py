@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.audio import fit_clip, probe_wav, read_wav, resample, write_wav
-from core.errors import AudioError
+from core.errors import AudioError, SynthesisError
 from tests.audio_factory import riff, tone, wav_bytes
 from tests.audio_factory import write_wav as write_test_wav
 
@@ -188,3 +190,11 @@ def test_fit_clip_centres_short_audio_and_crops_long_audio_in_the_middle():
     assert long.tolist() == [3, 4, 5, 6]
     same = np.arange(5, dtype=np.float32)
     assert fit_clip(same, 5).tolist() == same.tolist()
+
+
+def test_audio_errors_survive_a_process_boundary():
+    # Worker processes (synthesis, checks, feature extraction) send errors back pickled.
+    error = pickle.loads(pickle.dumps(AudioError("/x/clip.wav", "truncated", "record it again")))
+    assert (error.path, error.reason, error.hint) == (Path("/x/clip.wav"), "truncated", "record it again")
+    other = pickle.loads(pickle.dumps(SynthesisError("no voice", "install espeak")))
+    assert (other.message, other.hint) == ("no voice", "install espeak")
