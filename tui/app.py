@@ -162,7 +162,7 @@ class WakebenchApp(App[None]):
             pane = self.workbench.query_one(SpectrogramPane)
             if ok:
                 seconds = worker.result * self.config.features.stride_ms / 1000
-                pane.set_status(f"{pane.status} · [dim]ended after {seconds:.1f} s[/]")
+                pane.set_status(f"{pane.status} · [dim]ended at {seconds:.1f} s[/]")
             else:
                 pane.set_status(f"{pane.status} · [$error]stopped[/]")
 
@@ -403,9 +403,7 @@ class WakebenchApp(App[None]):
         pane.start()
         pane.set_labels([])
         what = "microphone" if path is None else path.name
-        model = (
-            f" · model {run_dir.name}" if run_dir else " · [dim]no exported run picked: spectrogram only[/]"
-        )
+        model = f" · model {run_dir.name}" if run_dir else " · [dim]no model[/]"
         pane.set_status(f"{what}{model}")
         self.workbench.show_pane("spectrogram")
         self._stream_worker(self._stream_id, kind, path, run_dir, self._token("stream"))

@@ -222,7 +222,7 @@ async def test_spectrogram_plays_a_wav_file_frame_by_frame(project):
         assert spectrogram.frames_seen == expected_frames
         # the loud speech and noise made bright columns; the leading silence stays dark
         assert spectrogram._levels[-20:].max() > 10
-        assert "ended after" in static_text(app, "#source-status")
+        assert "ended at" in static_text(app, "#source-status")
         assert "dBFS" in static_text(app, "#level")
 
 
