@@ -18,12 +18,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from core.audio_sources import AudioSource
 from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
 from core.errors import Cancelled, ConfigError, WakebenchError
 from core.events import CancelToken, Done, Event, Log, Progress, TrainStep, Validation
 from tui.messages import CoreEvent, StreamUpdate
 from tui.screens.error import ErrorDialog
 from tui.screens.prompt import PromptDialog
+from tui.screens.record import RecordScreen
 from tui.screens.workbench import PANES, WorkbenchScreen
 from tui.stream import stream_batches
 from tui.views import WordsView, arduino_cli_path, list_serial_ports, words_view
@@ -50,7 +52,7 @@ class WakebenchApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "wakebench"
-    MODES = {"workbench": WorkbenchScreen}
+    MODES = {"workbench": "workbench", "record": "record"}
     DEFAULT_MODE = "workbench"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -62,6 +64,7 @@ class WakebenchApp(App[None]):
         Binding("r", "retrain_flash", "Retrain+Flash"),
         Binding("m", "mic", "Mic"),
         Binding("o", "open_wav", "Open WAV"),
+        Binding("v", "switch_mode('record')", "Record voice"),
         Binding("s", "synth", "Synthesise", show=False),
         *(
             Binding(str(n), f"show_pane('{pane}')", f"Show {title}", show=False)
@@ -70,9 +73,14 @@ class WakebenchApp(App[None]):
     ]
 
     def __init__(
-        self, project_dir: str | Path = ".", list_ports: Callable[[], list[PortInfo]] = list_serial_ports
+        self,
+        project_dir: str | Path = ".",
+        list_ports: Callable[[], list[PortInfo]] = list_serial_ports,
+        record_source: Callable[[], AudioSource] | None = None,
     ) -> None:
         super().__init__()
+        self.install_screen(WorkbenchScreen(), "workbench")
+        self.install_screen(RecordScreen(record_source or default_record_source), "record")
         self.project_dir = Path(project_dir).resolve()
         self.config_path = self.project_dir / PROJECT_FILE
         self.config, self.config_error = self._read_config()
@@ -114,10 +122,8 @@ class WakebenchApp(App[None]):
 
     @property
     def workbench(self) -> WorkbenchScreen:
-        """The workbench screen (under any dialog that is open)."""
-        screen = self.screen_stack[0]
-        assert isinstance(screen, WorkbenchScreen)
-        return screen
+        """The workbench screen (whichever mode or dialog is showing)."""
+        return self.get_screen("workbench", WorkbenchScreen)
 
     # ---- errors ---------------------------------------------------------------------------------
 
@@ -515,6 +521,13 @@ class WakebenchApp(App[None]):
     def _save_svg(self) -> None:
         path = self.save_screenshot(path=str(self.project_dir))
         self.notify(f"saved {path}")
+
+
+def default_record_source() -> AudioSource:
+    """Record mode listens to the default microphone."""
+    from core.mic import MicSource
+
+    return MicSource()
 
 
 def start_resource_tracker() -> None:

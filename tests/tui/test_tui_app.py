@@ -12,6 +12,7 @@ from textual.widgets import Input, RichLog, SelectionList, Static
 
 from core.config import PROJECT_FILE, load_config
 from tests.tui.helpers import make_app, make_project, run_async
+from tui.app import WakebenchApp
 from tui.screens.error import ErrorDialog
 from tui.widgets.board import BoardPane
 
@@ -253,3 +254,41 @@ async def test_microphone_without_a_device_says_what_to_plug_in(project):
         assert isinstance(app.screen, ErrorDialog)
         assert app.screen.query_one("#error-text", Static).render()
         assert "MicrophoneError" in str(app.screen.query_one("#error-text", Static).render())
+
+
+@run_async
+async def test_record_mode_keeps_a_take_and_the_words_pane_counts_it(project):
+    from core.audio_sources import ArraySource
+    from core.record import default_speaker
+    from tests import audio_factory as af
+    from tui.widgets.spectrogram import Spectrogram
+
+    takes = iter(
+        [
+            af.silence(2.0),  # nothing said: nothing to keep
+            np.concatenate([af.silence(0.6), af.speak("stop", clip=False), af.silence(1.0)]),
+        ]
+    )
+    app = WakebenchApp(project, list_ports=lambda: [], record_source=lambda: ArraySource(next(takes)))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        assert app.current_mode == "record"
+        app.screen.query_one("#record-word").value = "stop"
+        await pilot.press("space")
+        await settle(pilot)
+        assert "no word heard" in str(app.screen.query_one("#record-result", Static).render())
+        await pilot.press("k")  # nothing to keep
+        await pilot.press("space")
+        await settle(pilot)
+        assert "heard" in str(app.screen.query_one("#record-result", Static).render())
+        assert app.screen.query_one(Spectrogram).frames_seen == 49
+        await pilot.press("k")
+        await settle(pilot)
+        saved = project / "data/recordings/stop" / f"{default_speaker()}_nohash_0.wav"
+        assert saved.is_file()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.current_mode == "workbench"
+        assert "rec 2" in str(app.query_one(SelectionList).get_option("stop").prompt)

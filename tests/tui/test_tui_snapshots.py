@@ -150,3 +150,15 @@ def test_workbench_80x24(snap_compare, project):
 
 def test_workbench_160x48(snap_compare, project):
     assert snap_compare(make_app(project), terminal_size=(160, 48), run_before=_settle)
+
+
+def test_record_mode_160x48(snap_compare, project):
+    async def open_record_mode(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("v")
+        app = pilot.app
+        app.screen.query_one("#record-speaker").value = "alice"
+        app.screen.query_one(Spectrogram).push_frames(speech_like_frames(49))
+        await pilot.pause()
+
+    assert snap_compare(make_app(project), terminal_size=(160, 48), run_before=open_record_mode)

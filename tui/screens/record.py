@@ -1,0 +1,203 @@
+"""Record mode: takes of your own voice for one word, each trimmed by core to a 1 s clip centred on the
+word, shown as a spectrogram, played back, then kept (saved under data/recordings/<word>/) or discarded.
+
+`core.record.Recorder` does the recording, trimming and saving; this screen is the prompt and the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, RichLog, Select, Static
+from textual.worker import Worker, WorkerState
+
+from core.audio_sources import AudioSource
+from core.events import CancelToken
+from core.record import Take
+from tui.widgets.spectrogram import Spectrogram
+
+TAKE_SECONDS = 2.0
+
+
+class RecordScreen(Screen):
+    """Prompt, record, look, listen, keep or discard — one take at a time."""
+
+    AUTO_FOCUS = "#record-take"
+    BINDINGS = [
+        Binding("space", "record", "Record take"),
+        Binding("k", "keep", "Keep"),
+        Binding("d", "discard", "Discard"),
+        Binding("p", "play", "Play"),
+        Binding("escape", "app.switch_mode('workbench')", "Workbench"),
+    ]
+
+    def __init__(self, make_source: Callable[[], AudioSource], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.make_source = make_source
+        self.take: Take | None = None
+        self._cancel: CancelToken | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◉")
+        with Vertical(id="record-box", classes="pane"):
+            with Horizontal(id="record-settings"):
+                yield Label("word ")
+                words = self.app.config.words
+                yield Select[str](
+                    ((w, w) for w in words), value=words[0], id="record-word", allow_blank=False, compact=True
+                )
+                yield Label("  speaker ")
+                yield Input(id="record-speaker", compact=True, restrict=r"[A-Za-z0-9]*")
+            yield Static(id="record-prompt")
+            yield Spectrogram(id="take-view", history=64)
+            yield Static(id="record-result")
+            with Horizontal(classes="buttons"):
+                yield Button(
+                    "Record", id="record-take", action="screen.record", variant="primary", compact=True
+                )
+                yield Button("Play", id="record-play", action="screen.play", compact=True)
+                yield Button("Keep", id="record-keep", action="screen.keep", variant="success", compact=True)
+                yield Button("Discard", id="record-discard", action="screen.discard", compact=True)
+            yield RichLog(id="record-log", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from core.record import default_speaker
+
+        self.query_one("#record-box").border_title = "Record your voice"
+        self.query_one("#record-speaker", Input).value = default_speaker()
+        self.set_words(self.app.config.words)
+
+    def on_screen_resume(self) -> None:
+        self.set_words(self.app.config.words)
+
+    def set_words(self, words: list[str]) -> None:
+        select = self.query_one("#record-word", Select)
+        current = select.value
+        select.set_options((w, w) for w in words)
+        select.value = current if current in words else words[0]
+        self._show_prompt()
+
+    @property
+    def word(self) -> str:
+        return str(self.query_one("#record-word", Select).value)
+
+    @property
+    def speaker(self) -> str:
+        return self.query_one("#record-speaker", Input).value
+
+    def _recorder(self, source: AudioSource):
+        from core.record import Recorder
+
+        recordings = self.app.project_dir / self.app.config.data.recordings_dir
+        return Recorder(source, self.word, recordings, self.speaker, take_seconds=TAKE_SECONDS)
+
+    def _show_prompt(self, extra: str = "") -> None:
+        try:
+            kept = self._recorder(_NoSource()).saved()
+        except Exception:  # an invalid speaker id: said when recording
+            kept = 0
+        text = f"Press space, then say “[b]{self.word}[/]” once ({TAKE_SECONDS:.0f} s). Kept so far by this speaker: {kept}"
+        self.query_one("#record-prompt", Static).update(Content.from_markup(text + extra))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._show_prompt()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show_prompt()
+
+    # ---- actions ------------------------------------------------------------------------------------
+
+    def action_record(self) -> None:
+        if any(w.group == "record" and w.is_running for w in self.workers):
+            return
+        self.take = None
+        self.query_one("#record-result", Static).update(Content.from_markup("[$warning]● recording…[/]"))
+        self._cancel = CancelToken()
+        self._record(self._cancel)
+
+    @work(thread=True, exclusive=True, group="record", exit_on_error=False)
+    def _record(self, cancel: CancelToken) -> Take:
+        return self._recorder(self.make_source()).record(cancel)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Errors go on to the app, which shows them in its error dialog.
+        if event.worker.group == "record" and event.state == WorkerState.SUCCESS:
+            self._show_take(event.worker.result)
+        elif event.worker.group == "record" and event.state == WorkerState.ERROR:
+            self.query_one("#record-result", Static).update(Content.from_markup("[$error]the take failed[/]"))
+
+    def _show_take(self, take: Take) -> None:
+        from core.audio_sources import ArraySource
+        from core.live import feature_frames
+
+        self.take = take
+        view = self.query_one(Spectrogram)
+        view.clear()
+        result = self.query_one("#record-result", Static)
+        if not take.heard:
+            result.update(
+                Content.from_markup(
+                    "[$error]no word heard[/] — speak a little louder or closer, then record again"
+                )
+            )
+            return
+        view.push_frames(list(feature_frames(ArraySource(take.clip))))
+        view.refresh()
+        note = " [$warning](longer than the clip: it was cut)[/]" if take.too_long else ""
+        result.update(
+            Content.from_markup(
+                f"heard {take.word_seconds:.2f} s{note} — [b]k[/] keep · [b]d[/] discard · [b]p[/] play"
+            )
+        )
+
+    def action_keep(self) -> None:
+        if self.take is None or not self.take.heard:
+            self.notify("record a take with a word in it first (space)", severity="warning")
+            return
+        path = self._recorder(_NoSource()).keep(self.take)
+        self.take = None
+        self.query_one(RichLog).write(f"kept {path.relative_to(self.app.project_dir)}")
+        self.query_one("#record-result", Static).update(
+            Content.from_markup("[$success]kept[/] — space for the next take")
+        )
+        self.query_one(Spectrogram).clear()
+        self._show_prompt()
+        self.app.scan_project()
+
+    def action_discard(self) -> None:
+        if self.take is not None:
+            self.take = None
+            self.query_one(Spectrogram).clear()
+            self.query_one("#record-result", Static).update("discarded — space to record again")
+
+    def action_play(self) -> None:
+        if self.take is None:
+            self.notify("nothing recorded yet (space)", severity="warning")
+            return
+        self._play(self.take.clip if self.take.heard else self.take.audio)
+
+    @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
+    def _play(self, audio) -> None:
+        from core.mic import play
+
+        play(audio)
+
+
+class _NoSource(AudioSource):
+    """A placeholder source for Recorder calls that only count or save takes (they never read)."""
+
+    def start(self) -> None:
+        raise RuntimeError("this source is not for recording")
+
+    def read(self, timeout: float | None = None):
+        return None
+
+    def stop(self) -> None:
+        pass
