@@ -22,16 +22,26 @@ from core.audio_sources import AudioSource
 from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
 from core.errors import Cancelled, ConfigError, WakebenchError
 from core.events import CancelToken, Done, Event, Log, Progress, TrainStep, Validation
+from core.runs import MODEL_FILE, RUNS_DIR
 from tui.messages import CoreEvent, StreamUpdate
 from tui.screens.error import ErrorDialog
 from tui.screens.prompt import PromptDialog
 from tui.screens.record import RecordScreen
 from tui.screens.workbench import PANES, WorkbenchScreen
 from tui.stream import stream_batches
-from tui.views import WordsView, arduino_cli_path, list_serial_ports, words_view
+from tui.views import (
+    WordsView,
+    arduino_cli_path,
+    list_serial_ports,
+    memory_view,
+    model_view,
+    run_rows,
+    training_history,
+    words_view,
+)
 from tui.widgets.board import BoardPane, PortInfo
 from tui.widgets.build import BuildPane
-from tui.widgets.model import ModelPane
+from tui.widgets.model import ModelPane, ModelView, RunRow
 from tui.widgets.spectrogram import SpectrogramPane
 from tui.widgets.training import TrainingPane
 from tui.widgets.words import WordsPane
@@ -85,6 +95,8 @@ class WakebenchApp(App[None]):
         self.config_path = self.project_dir / PROJECT_FILE
         self.config, self.config_error = self._read_config()
         self.picked_run: str | None = None
+        """Id of the run the Model pane, the spectrogram and Resume use (the newest one by default)."""
+        self.runs: list[RunRow] = []
         self.words_view = WordsView(list(self.config.words))
         self._list_ports = list_ports
         self._tokens: dict[str, CancelToken] = {}
@@ -152,7 +164,9 @@ class WakebenchApp(App[None]):
     def _job_finished(self, group: str, state: WorkerState, worker: Worker) -> None:
         ok = state == WorkerState.SUCCESS
         if group == "scan" and ok:
-            self._apply_words_view(worker.result)
+            self._apply_scan(*worker.result)
+        elif group == "picked" and ok:
+            self._apply_picked_run(*worker.result)
         elif group == "ports" and ok:
             self.workbench.query_one(BoardPane).set_ports(worker.result, self.config.board.port)
         elif group == "data":
@@ -161,6 +175,8 @@ class WakebenchApp(App[None]):
             error = worker.error
             state_name = "done" if ok else "stopped" if isinstance(error, Cancelled) else "failed"
             self.workbench.query_one(TrainingPane).set_state(state_name)
+            if ok:
+                self.picked_run = Path(worker.result.run_dir).name
             self.scan_project()
         elif group == "export":
             self.scan_project()
@@ -199,8 +215,17 @@ class WakebenchApp(App[None]):
         return False
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
-    def scan_project(self) -> WordsView:
-        return words_view(self.config, self.project_dir)
+    def scan_project(self) -> tuple[WordsView, list[RunRow]]:
+        return words_view(self.config, self.project_dir), run_rows(self.project_dir)
+
+    def _apply_scan(self, words: WordsView, runs: list[RunRow]) -> None:
+        self._apply_words_view(words)
+        self.runs = runs
+        ids = [row.run_id for row in runs]
+        if self.picked_run not in ids:
+            self.picked_run = ids[0] if ids else None  # the newest run, until the user picks another
+        self.workbench.query_one(ModelPane).show_runs(runs, self.picked_run)
+        self._show_picked_run()
 
     def _apply_words_view(self, view: WordsView) -> None:
         self.words_view = view
@@ -332,10 +357,14 @@ class WakebenchApp(App[None]):
         self._train_worker(self._token("train"), resume)
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
-    def _train_worker(self, cancel: CancelToken, resume: bool) -> None:
+    def _train_worker(self, cancel: CancelToken, resume: bool):
         from core.training import train
 
-        train(self.config, self.project_dir, resume=resume, on_event=self._reporter("train"), cancel=cancel)
+        # Resume continues the picked run (the newest one unless another was picked).
+        which = (self.project_dir / RUNS_DIR / self.picked_run) if resume and self.picked_run else resume
+        return train(
+            self.config, self.project_dir, resume=which, on_event=self._reporter("train"), cancel=cancel
+        )
 
     def action_stop_training(self) -> None:
         self._cancel("train")
@@ -364,7 +393,34 @@ class WakebenchApp(App[None]):
         if run is None:
             self.notify("no runs yet: train one first (t)", severity="warning")
             return
-        self.picked_run = run
+        self._pick(run)
+
+    @on(ModelPane.RunPicked)
+    def _run_picked(self, message: ModelPane.RunPicked) -> None:
+        self._pick(message.run_id)
+
+    def _pick(self, run_id: str) -> None:
+        self.picked_run = run_id
+        self.workbench.query_one(ModelPane).show_runs(self.runs, run_id)
+        self._show_picked_run()
+
+    def _show_picked_run(self) -> None:
+        if self.picked_run is None:
+            self.workbench.query_one(ModelPane).show_model(None)
+            return
+        if not self._busy("train"):
+            self._picked_worker(self.project_dir / RUNS_DIR / self.picked_run)
+
+    @work(thread=True, exclusive=True, group="picked", exit_on_error=False)
+    def _picked_worker(self, run_path: Path):
+        view = model_view(run_path)
+        budget, board = memory_view(self.config, view)
+        return view, budget, board, training_history(run_path)
+
+    def _apply_picked_run(self, view: ModelView, budget, board: str, history) -> None:
+        self.workbench.query_one(ModelPane).show_model(view, budget, board)
+        if not self._busy("train"):
+            self.workbench.query_one(TrainingPane).show_history(*history, run_id=view.run_id)
 
     # ---- spectrogram --------------------------------------------------------------------------------
 
@@ -446,7 +502,10 @@ class WakebenchApp(App[None]):
 
     def _picked_model_dir(self) -> Path | None:
         """The picked run's folder when it has an exported model, else None."""
-        return None
+        if self.picked_run is None:
+            return None
+        run_dir = self.project_dir / RUNS_DIR / self.picked_run
+        return run_dir if (run_dir / MODEL_FILE).is_file() else None
 
     # ---- board and build ---------------------------------------------------------------------------------
 

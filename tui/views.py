@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.config import ProjectConfig
+from core.errors import WakebenchError
+from core.events import TrainStep, Validation
 from tui.widgets.board import PortInfo
+from tui.widgets.model import ModelView, RunRow
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,103 @@ def list_serial_ports() -> list[PortInfo]:
 def arduino_cli_path() -> str | None:
     """Where arduino-cli is installed, or None."""
     return shutil.which("arduino-cli")
+
+
+def run_rows(project_dir: Path) -> list[RunRow]:
+    """The project's runs, newest first, as the Model pane's history lists them."""
+    from core.runs import list_runs
+
+    rows = []
+    for run in reversed(list_runs(project_dir)):
+        try:
+            config = run.config
+        except WakebenchError:
+            continue  # a damaged run folder is left alone, not listed
+        info, report = run.info, run.report
+        total = sum(config.training.steps)
+        step = int(info.get("step", 0))
+        rows.append(
+            RunRow(
+                run.id,
+                ",".join(config.words),
+                f"{step:,}/{total:,}" if step < total else f"{total:,}",
+                info.get("val_accuracy"),
+                _int8_accuracy(report),
+                _model_bytes(report, run.model_path),
+            )
+        )
+    return rows
+
+
+def model_view(run_path: Path) -> ModelView:
+    """The picked run's model as the Model pane shows it (sizes and accuracy from its report.json)."""
+    from core.runs import RunDir
+
+    run = RunDir(run_path)
+    report = run.report
+    return ModelView(
+        run.id,
+        run.labels,
+        size_bytes=_model_bytes(report, run.model_path),
+        arena_bytes=report.get("arena_bytes"),
+        ops=list(report.get("ops", [])),
+        float_accuracy=_nested(report, "float", "accuracy") or report.get("float_accuracy"),
+        int8_accuracy=_int8_accuracy(report),
+        confusion=_nested(report, "int8", "confusion") or report.get("confusion"),
+    )
+
+
+def memory_view(config: ProjectConfig, view: ModelView):
+    """(MemoryBudget, board title) of the project's board for this model, or (None, "") when unknown."""
+    from core.boards import get_board, memory_budget
+
+    if view.size_bytes is None:
+        return None, ""
+    board = get_board(config.board.profile)
+    arena = view.arena_bytes if view.arena_bytes is not None else board.default_arena_bytes
+    return memory_budget(board, view.size_bytes, arena), board.title
+
+
+def training_history(run_path: Path) -> tuple[list[TrainStep], list[Validation]]:
+    """The steps and validations a run logged (metrics.jsonl), to redraw its curves."""
+    from core.runs import RunDir
+
+    steps, validations = [], []
+    for record in RunDir(run_path).read_metrics():
+        kind = record.get("event")
+        try:
+            if kind == "step":
+                steps.append(
+                    TrainStep(
+                        int(record["step"]),
+                        int(record["total_steps"]),
+                        float(record["loss"]),
+                        float(record["train_accuracy"]),
+                        float(record["learning_rate"]),
+                        float(record.get("eta_s", 0.0)),
+                    )
+                )
+            elif kind == "validation":
+                validations.append(Validation(int(record["step"]), float(record["accuracy"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # a line from another version of wakebench
+    return steps, validations
+
+
+def _nested(report: dict, *keys: str):
+    value = report
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _int8_accuracy(report: dict) -> float | None:
+    return _nested(report, "int8", "accuracy") or report.get("int8_accuracy")
+
+
+def _model_bytes(report: dict, model_path: Path) -> int | None:
+    if report.get("model_bytes"):
+        return int(report["model_bytes"])
+    return model_path.stat().st_size if model_path.is_file() else None

@@ -89,6 +89,19 @@ class TrainingPane(Vertical):
         self.query_one(ProgressBar).update(total=1, progress=0)
         self.redraw()
 
+    def show_history(self, steps: list[TrainStep], validations: list[Validation], run_id: str) -> None:
+        """The curves a finished (or stopped) run logged."""
+        self.reset()
+        for step in steps:
+            self.add_step(step)
+        for validation in validations:
+            self.add_validation(validation)
+        if steps:
+            last = steps[-1]
+            state = "done" if last.step >= last.total_steps else "stopped"
+            self.set_state(state, f"run {run_id}")
+        self.redraw()
+
     def add_step(self, event: TrainStep) -> None:
         self.total_steps = event.total_steps
         self.steps.append(event.step)
