@@ -609,6 +609,10 @@ def start_resource_tracker() -> None:
 
 def run_app(project_dir: str | Path = ".") -> int:
     """Open the workbench on the project in `project_dir`, creating a default stop/go project on first run."""
+    import os
+
+    # TensorFlow's C++ logging writes to the terminal Textual draws on; keep it to errors.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     project_dir = Path(project_dir)
     config_path = project_dir / PROJECT_FILE
     if not config_path.exists():

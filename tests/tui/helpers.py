@@ -60,3 +60,18 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
         asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+def tiny_config(synthetic_dir: Path, steps: int = 20) -> ProjectConfig:
+    """stop/go trained for `steps` steps on small batches: seconds, not minutes."""
+    from core.config import TrainingSettings
+
+    training = TrainingSettings(
+        steps=[steps],
+        learning_rates=[0.001],
+        batch_size=20,
+        eval_every=10,
+        checkpoint_every=10,
+        augment_variants=1,
+    )
+    return ProjectConfig(data=DataSettings(synthetic_dir=str(synthetic_dir)), training=training)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -9,8 +10,9 @@ import textwrap
 import numpy as np
 import pytest
 from textual.widgets import Input, RichLog, SelectionList, Static
+from textual.worker import WorkerFailed
 
-from core.config import PROJECT_FILE, load_config
+from core.config import PROJECT_FILE, load_config, save_config
 from tests.tui.helpers import make_app, make_project, run_async
 from tui.app import WakebenchApp
 from tui.screens.error import ErrorDialog
@@ -18,7 +20,9 @@ from tui.widgets.board import BoardPane
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    """Wait for the app's workers and the messages they sent (failures are the app's to show)."""
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -292,3 +296,74 @@ async def test_record_mode_keeps_a_take_and_the_words_pane_counts_it(project):
         await settle(pilot)
         assert app.current_mode == "workbench"
         assert "rec 2" in str(app.query_one(SelectionList).get_option("stop").prompt)
+
+
+async def wait_until(pilot, condition, what: str, limit: int = 100_000) -> None:
+    """Let the app process messages until `condition()` holds (no sleeping: each round waits for messages)."""
+    for _ in range(limit):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@run_async
+async def test_training_pane_trains_a_run_with_live_curves(trainable_project):
+    from core.runs import list_runs
+    from tui.widgets.training import TrainingPane
+
+    app = make_app(trainable_project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await settle(pilot)  # training, then the rescan and the run it picks
+        assert not isinstance(app.screen, ErrorDialog), app.screen.messages
+        pane = app.query_one(TrainingPane)
+        assert pane.steps[-1] == 20 and pane.total_steps == 20
+        assert pane.val_steps == [10, 20]
+        assert pane.state == "done"
+        (run,) = list_runs(trainable_project)
+        assert app.picked_run == run.id
+        assert run.id in str(app.query_one("#run-table").get_row_at(0)[0])
+
+
+@run_async
+async def test_stop_keeps_a_checkpoint_and_resume_continues_from_it(trainable_project, monkeypatch):
+    import dataclasses
+
+    import core.training
+    from core.runs import list_runs
+    from tui.widgets.training import TrainingPane
+
+    monkeypatch.setattr(core.training, "STEPS_PER_CALL", 5)  # report often, so there is a moment to stop
+    config_path = trainable_project / PROJECT_FILE
+    config = load_config(config_path)
+    endless = dataclasses.replace(config.training, steps=[1_000_000])  # only Stop ends it
+    save_config(config.replace(training=endless), config_path)
+    app = make_app(trainable_project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(TrainingPane)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: pane.steps, "the first training step")
+        await pilot.press("x")
+        await settle(pilot)
+        await settle(pilot)
+        assert pane.state == "stopped"
+        assert not isinstance(app.screen, ErrorDialog)
+        (run,) = list_runs(trainable_project)
+        stopped_at = run.checkpoints()[-1][0]
+        assert stopped_at >= 5
+        assert run.info["state"] == "stopped"
+
+        await pilot.click("#train-resume")
+        await wait_until(pilot, lambda: pane.steps, "the first step after resuming")
+        first_resumed_step = pane.steps[0]
+        await pilot.click("#train-stop")
+        await settle(pilot)
+        await settle(pilot)
+        assert first_resumed_step == stopped_at + 5  # continued from the checkpoint, not from 0
+        assert pane.state == "stopped"
+        assert pane.steps[0] == 5  # the pane then shows the whole run's curves again
+        assert [r.id for r in list_runs(trainable_project)] == [run.id]

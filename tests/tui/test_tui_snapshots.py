@@ -5,7 +5,10 @@ Update after an intended change with `pytest tests/tui --snapshot-update` and lo
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+from textual.worker import WorkerFailed
 
 from core.boards import MemoryBudget
 from core.data.synth import SPEECH_COMMANDS_WORDS
@@ -102,7 +105,8 @@ def fill_build(pane: BuildPane) -> None:
 
 
 async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
