@@ -1,0 +1,219 @@
+"""Features of dataset clips, computed once and cached on disk.
+
+One cache file holds every clip computed with one *recipe*: the feature settings, the augmentation
+settings, the number of variants, the seed and the background noise files. Inside it each clip is a
+row keyed by the clip's identity (path, size, modification time). Changing any recipe setting selects
+another file; editing or replacing a clip changes its identity. Either way, stale features are never
+used, and only what is missing is computed (in large batches through `core.features`).
+
+A row holds `variants` augmented versions of the clip (one unaugmented version for evaluation), so
+training can draw a fresh-looking variant at every step without computing features per step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.augment import AugmentSettings, augment_clip
+from core.config import FeatureSettings
+from core.errors import AudioError
+from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
+from core.fileio import write_bytes_atomic
+
+CACHE_FORMAT = 1
+BATCH_CLIPS = 256  # clips read and featurised together (x variants); bounds memory to ~100 MB
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    """A clip whose features are wanted; `path` None means a generated silence clip."""
+
+    identity: str
+    path: Path | None
+
+
+@dataclass
+class ClipFeatures:
+    """Features of requested clips: `rows[i]` is request i's row in `features`, -1 if unreadable."""
+
+    features: np.ndarray  # uint16 [rows, variants, frames, channels]
+    rows: np.ndarray  # int64 [requests]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    computed: int = 0  # rows computed now (the rest came from the cache)
+
+
+def clip_identity(path: Path) -> str:
+    """What identifies a clip's content for caching: its path, size and modification time."""
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def request_for(path: Path | None, silence_name: str = "") -> ClipRequest:
+    """A request for a WAV file, or for the generated silence clip called `silence_name`."""
+    if path is None:
+        return ClipRequest(f"silence:{silence_name}", None)
+    try:
+        return ClipRequest(clip_identity(path), path)
+    except OSError:
+        return ClipRequest(f"missing:{path}", path)  # read later, reported as unreadable
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def recipe_of(
+    features: FeatureSettings,
+    augment: AugmentSettings | None,
+    variants: int,
+    seed: int,
+    backgrounds: Sequence[Path],
+) -> dict:
+    """Everything besides the clip itself that decides its features (`augment` None = evaluation)."""
+    return {
+        "format": CACHE_FORMAT,
+        "features": dataclasses.asdict(features),
+        "augment": dataclasses.asdict(augment) if augment else None,
+        "variants": variants,
+        "seed": seed,
+        "backgrounds": [request_for(p).identity for p in backgrounds],
+    }
+
+
+def compute_clip_features(
+    requests: Sequence[ClipRequest],
+    features: FeatureSettings,
+    backgrounds: Sequence[Path],
+    *,
+    augment: AugmentSettings | None = None,
+    variants: int = 1,
+    seed: int = 0,
+    cache_dir: Path | None = None,
+    on_event: EventCallback = ignore_events,
+    cancel: CancelToken | None = None,
+) -> ClipFeatures:
+    """Features of every request: `variants` augmented versions each with `augment`, one plain version
+    (silence still gets noise) without. Cached rows are reused; unreadable clips are skipped and logged."""
+    recipe = recipe_of(features, augment, variants, seed, backgrounds)
+    cache_file = cache_dir / f"{_digest(json.dumps(recipe, sort_keys=True))[:24]}.npz" if cache_dir else None
+    cached_keys, cached = _load(cache_file, variants, features)
+    index = {k: i for i, k in enumerate(cached_keys)}
+    keys = [_digest(r.identity) for r in requests]
+
+    missing = [i for i, k in enumerate(keys) if k not in index]
+    new_keys: list[str] = []
+    new_rows: list[np.ndarray] = []
+    skipped: list[tuple[str, str]] = []
+    if missing:
+        noise = _load_backgrounds(backgrounds, features.sample_rate, on_event)
+        total = len(missing)
+        on_event(Progress("features", 0, total, "computing features"))
+        for start in range(0, total, BATCH_CLIPS):
+            if cancel:
+                cancel.raise_if_cancelled()
+            chunk = missing[start : start + BATCH_CLIPS]
+            audio, ok = [], []
+            for i in chunk:
+                rng = np.random.default_rng([seed, int(keys[i][:15], 16)])
+                try:
+                    clips = _variants(requests[i], noise, features, augment, variants, rng)
+                except AudioError as exc:
+                    skipped.append((str(requests[i].path), exc.reason))
+                    on_event(Log(f"skipped unreadable clip {exc}"))
+                    continue
+                audio.append(clips)
+                ok.append(i)
+            if ok:
+                from core.features import compute_features
+
+                feats = compute_features(np.concatenate(audio), features)
+                feats = feats.reshape(len(ok), variants, features.frames, features.channels)
+                new_keys += [keys[i] for i in ok]
+                new_rows += list(feats)
+            on_event(Progress("features", min(start + BATCH_CLIPS, total), total, "computing features"))
+
+    if new_rows:
+        stacked = np.stack(new_rows)
+        cached = np.concatenate([cached, stacked]) if len(cached) else stacked
+        cached_keys = list(cached_keys) + new_keys
+        wanted = set(keys)
+        stale = [i for i, k in enumerate(cached_keys) if k not in wanted]
+        if len(stale) > len(wanted):  # mostly clips of another dataset: keep only this one's
+            keep = [i for i, k in enumerate(cached_keys) if k in wanted]
+            cached, cached_keys = cached[keep], [cached_keys[i] for i in keep]
+        index = {k: i for i, k in enumerate(cached_keys)}
+        if cache_file:
+            _save(cache_file, cached_keys, cached, recipe)
+    rows = np.array([index.get(k, -1) for k in keys], dtype=np.int64)
+    return ClipFeatures(cached, rows, skipped, len(new_rows))
+
+
+def _variants(
+    request: ClipRequest,
+    noise: list[np.ndarray],
+    features: FeatureSettings,
+    augment: AugmentSettings | None,
+    variants: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    from core.audio import fit_clip, read_wav
+    from core.features import to_int16
+
+    samples = features.clip_samples
+    audio = None
+    if request.path is not None:
+        try:
+            audio = fit_clip(read_wav(request.path, features.sample_rate), samples)
+        except FileNotFoundError:
+            raise AudioError(request.path, "file not found") from None
+    settings = augment or AugmentSettings(0, 0.0, 0.0)
+    clips = [
+        augment_clip(audio, noise, settings, features.sample_rate, samples, rng, training=augment is not None)
+        for _ in range(variants)
+    ]
+    return to_int16(np.stack(clips))  # per clip: converting one big batch at once is 3x slower (cache misses)
+
+
+def _load_backgrounds(paths: Sequence[Path], sample_rate: int, on_event: EventCallback) -> list[np.ndarray]:
+    from core.audio import read_wav
+
+    noise = []
+    for path in paths:
+        try:
+            audio = read_wav(path, sample_rate)
+        except AudioError as exc:
+            on_event(Log(f"skipped unreadable background noise {exc}"))
+            continue
+        if len(audio):
+            noise.append(audio)
+    return noise
+
+
+def _load(path: Path | None, variants: int, features: FeatureSettings) -> tuple[list[str], np.ndarray]:
+    """The cached keys and rows, or nothing when the file is absent or damaged (it is then rebuilt)."""
+    empty = np.zeros((0, variants, features.frames, features.channels), np.uint16)
+    if path is None or not path.is_file():
+        return [], empty
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = [str(k) for k in data["keys"]]
+            rows = data["features"]
+    except (OSError, ValueError, KeyError):
+        return [], empty
+    if rows.shape[1:] != empty.shape[1:] or rows.dtype != np.uint16 or len(rows) != len(keys):
+        return [], empty
+    return keys, rows
+
+
+def _save(path: Path, keys: list[str], rows: np.ndarray, recipe: dict) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, keys=np.array(keys), features=rows, recipe=np.array(json.dumps(recipe)))
+    write_bytes_atomic(path, buffer.getvalue())
