@@ -140,9 +140,10 @@ def load_split_data(
     t = config.training
     out: dict[str, SplitData] = {}
     groups = [("training", ["training"])] if "training" in splits else []
-    evals = [s for s in splits if s != "training"]
-    if evals:
-        groups.append(("evaluation", evals))  # one cache file for validation and testing together
+    if any(s != "training" for s in splits):
+        # Validation and testing always together: they share one cache file, which keeps the clips of
+        # the latest request only.
+        groups.append(("evaluation", ["validation", "testing"]))
     for group, names in groups:
         entries = [e for e in index.entries if e.split in names]
         requests = []
@@ -372,7 +373,10 @@ def train(
     try:
         while step < total:
             if cancel is not None and cancel.cancelled:
-                raise Cancelled("training stopped by the user")
+                raise Cancelled(
+                    f"training stopped at step {step:,} of {total:,}; the run is saved in {run.path}",
+                    f"continue it with: wakebench train --resume {run.path}",
+                )
             k = _steps_until_boundary(config, step)
             lr = learning_rate_at(config, step)
             loss, acc = trainer.run_steps(k, lr)

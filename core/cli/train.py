@@ -1,0 +1,229 @@
+"""`wakebench train | export | eval`: train a model, export it for the board, measure it on a folder.
+
+Defaults come from `wakebench.toml` in the current folder when there is one; flags override it.
+TensorFlow is imported inside the commands so that `wakebench --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from core.cli.output import EventPrinter
+from core.config import ProjectConfig, find_project, load_config, parse_words
+from core.events import CancelToken
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a keyword model (micro_speech recipe) into runs/<id>/",
+        description="Train the model on the project's data and write runs/<id>/ (config, metrics.jsonl, "
+        "checkpoints). Without a wakebench.toml and without --data, the default synthetic set for the "
+        "words is made first, so `wakebench train --words stop,go` works on a fresh machine. Ctrl-C saves "
+        "a checkpoint and stops; --resume continues.",
+    )
+    p.add_argument("--words", help="comma-separated keywords (default: the project's, else stop,go)")
+    p.add_argument(
+        "--data", nargs="+", metavar="DIR", default=[], help="extra folders in Speech Commands layout"
+    )
+    p.add_argument("--steps", type=_ints, help="steps per learning-rate phase (default: 15000,3000)")
+    p.add_argument("--lr", type=_floats, help="learning rate per phase (default: 0.001,0.0001)")
+    p.add_argument("--model", help="model architecture (default: tiny_conv)")
+    p.add_argument("--run-dir", type=Path, help="folder of the new run (default: runs/<date>-<time>-<words>)")
+    p.add_argument(
+        "--resume", metavar="RUN", help="continue RUN (a run folder, an id under runs/, or latest)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
+    p.set_defaults(run=cmd_train)
+
+    p = subparsers.add_parser(
+        "export",
+        help="export a run: int8 model.tflite, C files, report (checked in the TFLM interpreter)",
+        description="Convert RUN's model to full-integer int8 TFLite, refuse it if the firmware cannot run "
+        "it, measure its tensor arena in the TFLM interpreter, compare float and int8 accuracy on the test "
+        "split, and write model.tflite, model_data.cc/.h, model_settings.h and report.json into RUN.",
+    )
+    p.add_argument("run_name", metavar="RUN", help="run folder, id under runs/, or latest")
+    p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the report")
+    p.set_defaults(run=cmd_export)
+
+    p = subparsers.add_parser(
+        "eval",
+        help="accuracy of an exported run on a folder (int8 model in the TFLM interpreter)",
+        description="Run RUN's int8 model in the TFLM interpreter on every clip of DIR (Speech Commands "
+        "layout; folders that are not labels count as _unknown_) and print accuracy, per-class accuracy and "
+        "the confusion matrix (rows: true labels, columns: predictions).",
+    )
+    p.add_argument("run_name", metavar="RUN", help="run folder, id under runs/, or latest")
+    p.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder to evaluate on")
+    p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
+    p.set_defaults(run=cmd_eval)
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers like 15000,3000, got {text!r}") from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive numbers like 15000,3000, got {text!r}")
+    return values
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 0.001,0.0001, got {text!r}") from None
+    if not values or any(not v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive numbers like 0.001,0.0001, got {text!r}")
+    return values
+
+
+def _quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ start-up notes off the terminal (before it is first imported)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _stop_on_signals(token: CancelToken, printer: EventPrinter) -> Iterator[None]:
+    """The first Ctrl-C (or SIGTERM) asks the job to stop cleanly (training saves a checkpoint);
+    a second Ctrl-C aborts at once."""
+
+    def handler(signum: int, _frame: object) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+        if not printer.json_lines:
+            print("\nstopping: saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def training_config(args: argparse.Namespace, config: ProjectConfig) -> ProjectConfig:
+    """The project config with the command-line overrides applied."""
+    t = config.training
+    changes = {}
+    if args.steps:
+        changes["steps"] = args.steps
+    if args.lr:
+        changes["learning_rates"] = args.lr
+    if args.model:
+        changes["model"] = args.model
+    if changes:
+        config = config.replace(training=dataclasses.replace(t, **changes))
+    if args.words:
+        config = config.replace(words=parse_words(args.words))
+    return config
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    _quiet_tensorflow()
+    from core.models import get_model_spec
+    from core.training import train
+
+    project_file = find_project(".")
+    config = load_config(project_file) if project_file else ProjectConfig()
+    project_dir = project_file.parent if project_file else Path(".")
+    config = training_config(args, config)
+    get_model_spec(config.training.model)  # an unknown --model fails before any work
+    printer = EventPrinter(args.json)
+    token = CancelToken()
+    with _stop_on_signals(token, printer):
+        if not args.resume and project_file is None and not args.data:
+            _make_default_data(config, project_dir, printer, token)
+        result = train(
+            config,
+            project_dir,
+            run_dir=args.run_dir,
+            resume=args.resume or False,
+            extra_dirs=args.data,
+            on_event=printer,
+            cancel=token,
+        )
+    if not args.json:
+        print(
+            f"{result.run_dir}: {result.steps:,} steps, validation accuracy {result.val_accuracy:.1%}, "
+            f"test accuracy {result.test_accuracy:.1%} ({result.steps_per_second:.0f} steps/s)"
+        )
+        print(f"next: wakebench export {result.run_dir}")
+    return 0
+
+
+def _make_default_data(
+    config: ProjectConfig, project_dir: Path, printer: EventPrinter, token: CancelToken
+) -> None:
+    from core.data.synth import synthesize_dataset
+
+    out = project_dir / config.data.synthetic_dir
+    if not printer.json_lines:
+        print(
+            f"no wakebench.toml and no --data: making the synthetic set for {', '.join(config.words)} in {out}"
+        )
+    synthesize_dataset(
+        config.words,
+        out,
+        per_word=config.data.synth_per_word,
+        seed=config.data.synth_seed,
+        on_event=printer,
+        cancel=token,
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _quiet_tensorflow()
+    from core.export import export_run
+    from core.runs import resolve_run
+
+    run = resolve_run(args.run_name, ".")
+    printer = EventPrinter(args.json)
+    token = CancelToken()
+    with _stop_on_signals(token, printer):
+        report = export_run(run, on_event=printer, cancel=token)
+    if not args.json:
+        fmt = lambda v: "n/a" if v is None else f"{v:.1%}"  # noqa: E731
+        print(
+            f"{run.path}: model {report.model_bytes:,} bytes, arena {report.arena_bytes:,} bytes (measured in TFLM)"
+        )
+        print(f"ops: {', '.join(report.ops)}")
+        print(
+            f"test accuracy ({report.test_clips} clips): float {fmt(report.float_accuracy)}, int8 {fmt(report.int8_accuracy)}"
+        )
+        print(f"wrote {', '.join(report.files)} and report.json")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    _quiet_tensorflow()
+    from core.evaluation import evaluate_folder
+    from core.runs import resolve_run
+
+    run = resolve_run(args.run_name, ".")
+    printer = EventPrinter(args.json)
+    token = CancelToken()
+    with _stop_on_signals(token, printer):
+        result = evaluate_folder(run, args.data, on_event=printer, cancel=token)
+    if not args.json:
+        out = sys.stdout
+        out.write(f"{result.data_dir}: accuracy {result.accuracy:.1%} on {result.clips} clips")
+        out.write(f" ({len(result.skipped)} unreadable skipped)\n" if result.skipped else "\n")
+        width = max(len(label) for label in result.labels)
+        for label, acc in result.per_class.items():
+            out.write(f"  {label:<{width}}  {'no clips' if acc is None else f'{acc:.1%}'}\n")
+        out.write("confusion (rows: true, columns: predicted)\n")
+        out.write(" " * (width + 2) + " ".join(f"{label[:8]:>8}" for label in result.labels) + "\n")
+        for label, row in zip(result.labels, result.confusion, strict=True):
+            out.write(f"  {label:<{width}}" + " ".join(f"{n:>8}" for n in row) + "\n")
+    return 0

@@ -1,0 +1,151 @@
+"""Run an int8 model in the TensorFlow Lite Micro interpreter (the `tflite-micro` package): the same
+kernels and memory planner as the firmware, on the PC.
+
+`TflmModel(model_bytes)` measures the tensor arena the model needs by asking the interpreter itself:
+the smallest arena with which it allocates and invokes, found by bisection. (The host is 64-bit, so
+TFLM's bookkeeping structs are a little larger than on a 32-bit board: the figure is an upper bound.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ExportError, IncompatibleModelError
+from core.features import quantize_input
+
+MAX_ARENA_BYTES = 16 * 1024 * 1024
+
+
+class TflmModel:
+    """An int8 keyword model loaded in the TFLM interpreter."""
+
+    def __init__(self, model_bytes: bytes, arena_bytes: int | None = None) -> None:
+        self.model_bytes = _check_flatbuffer(model_bytes)
+        if arena_bytes is None:
+            arena_bytes = measure_arena(self.model_bytes)
+        self.arena_bytes = int(arena_bytes)
+        with quiet_stderr():
+            try:
+                self._interpreter = _interpreter(self.model_bytes, self.arena_bytes)
+            except (RuntimeError, ValueError) as exc:
+                raise ExportError(
+                    f"TFLM cannot load the model with a {self.arena_bytes}-byte arena: {exc}"
+                ) from None
+        inp = self._interpreter.get_input_details(0)
+        out = self._interpreter.get_output_details(0)
+        if inp["dtype"] != np.int8 or out["dtype"] != np.int8:
+            raise IncompatibleModelError(
+                f"model input/output types are {np.dtype(inp['dtype']).name}/{np.dtype(out['dtype']).name}, "
+                "the firmware needs int8/int8",
+                "export the model with wakebench export (full-integer quantization)",
+            )
+        self.input_shape = tuple(int(d) for d in inp["shape"])
+        self.output_shape = tuple(int(d) for d in out["shape"])
+        self.input_scale = float(inp["quantization_parameters"]["scales"][0])
+        self.input_zero_point = int(inp["quantization_parameters"]["zero_points"][0])
+        self.output_scale = float(out["quantization_parameters"]["scales"][0])
+        self.output_zero_point = int(out["quantization_parameters"]["zero_points"][0])
+        self.num_labels = int(self.output_shape[-1])
+
+    @classmethod
+    def from_file(cls, path: str | Path, arena_bytes: int | None = None) -> TflmModel:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ExportError(
+                f"{path}: no such model file", "export a run first: wakebench export RUN"
+            ) from None
+        return cls(data, arena_bytes)
+
+    def invoke(self, model_input: np.ndarray) -> np.ndarray:
+        """Raw int8 output for one int8 input of the model's input shape."""
+        self._interpreter.set_input(np.asarray(model_input, np.int8).reshape(self.input_shape), 0)
+        self._interpreter.invoke()
+        return np.asarray(self._interpreter.get_output(0)).reshape(-1)
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """uint16 frontend features [frames, channels] -> one score 0-255 per label (int8 output + 128),
+        as the firmware computes them."""
+        q = quantize_input(np.asarray(features), self.input_scale, self.input_zero_point)
+        return self.invoke(q).astype(np.int32) + 128
+
+    def scores_batch(self, features: np.ndarray) -> np.ndarray:
+        """Scores of many clips: uint16 [N, frames, channels] -> int [N, labels]."""
+        q = quantize_input(np.asarray(features), self.input_scale, self.input_zero_point)
+        out = np.empty((len(q), self.num_labels), np.int32)
+        for i, clip in enumerate(q):
+            out[i] = self.invoke(clip)
+        return out + 128
+
+
+def measure_arena(model_bytes: bytes) -> int:
+    """The smallest tensor arena (bytes) with which TFLM allocates and invokes the model."""
+    model_bytes = _check_flatbuffer(model_bytes)
+    with quiet_stderr():
+        hi = 4096
+        while not _runs_with(model_bytes, hi):
+            hi *= 2
+            if hi > MAX_ARENA_BYTES:
+                raise ExportError(
+                    f"TFLM could not run the model even with a {MAX_ARENA_BYTES // 1024 // 1024} MB arena",
+                    "check that the model only uses ops the firmware supports",
+                )
+        lo = 0  # an empty arena never works
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _runs_with(model_bytes, mid):
+                hi = mid
+            else:
+                lo = mid
+    return hi
+
+
+def _check_flatbuffer(model_bytes: bytes) -> bytes:
+    """Refuse what is not a TFLite flatbuffer before handing it to C++."""
+    data = bytes(model_bytes)
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ExportError(
+            "not a TensorFlow Lite model (no TFL3 identifier)", "give a model.tflite made by wakebench export"
+        )
+    return data
+
+
+def _interpreter(model_bytes: bytes, arena_bytes: int):
+    from tflite_micro import runtime
+
+    return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena_bytes)
+
+
+def _runs_with(model_bytes: bytes, arena_bytes: int) -> bool:
+    try:
+        interpreter = _interpreter(model_bytes, arena_bytes)
+        details = interpreter.get_input_details(0)
+        interpreter.set_input(np.zeros(details["shape"], details["dtype"]), 0)
+        interpreter.invoke()
+    except RuntimeError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """TFLM prints every failed allocation to the C stderr; the bisection fails on purpose."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
