@@ -34,6 +34,7 @@ class ModelInfo:
     """What a .tflite file declares: the builtin ops it uses and its input/output tensors."""
 
     ops: list[str]
+    subgraphs: int
     input_shape: tuple[int, ...]
     input_type: str
     output_shape: tuple[int, ...]
@@ -92,6 +93,8 @@ def convert_int8(model: Any, representative: np.ndarray, features: FeatureSettin
     """Full-integer int8 TFLite (int8 input and output, batch 1, softmax added) of a Keras logits model.
 
     `representative` holds float model inputs [N, frames, channels, 1] for calibrating int8 ranges.
+    The ops are checked on a float conversion first: a model the firmware cannot run is refused before
+    calibration (TF's calibrator crashes the whole process on some ops, e.g. LSTM).
     """
     import keras
     import tensorflow as tf
@@ -100,6 +103,11 @@ def convert_int8(model: Any, representative: np.ndarray, features: FeatureSettin
     inputs = keras.Input((features.frames, features.channels, 1), batch_size=1, name="features")
     probabilities = keras.layers.Softmax(name="probabilities")(model(inputs, training=False))
     inference = keras.Model(inputs, probabilities)
+
+    float_info = inspect_model(_convert(tf.lite.TFLiteConverter.from_keras_model(inference)))
+    _check_ops(float_info.ops)
+    if float_info.subgraphs != 1:
+        raise IncompatibleModelError(f"the model has {float_info.subgraphs} subgraphs; the firmware runs one")
 
     def calibration():
         for clip in representative:
@@ -111,17 +119,20 @@ def convert_int8(model: Any, representative: np.ndarray, features: FeatureSettin
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    return compact(_convert(converter))
+
+
+def _convert(converter: Any) -> bytes:
     converter.exclude_conversion_metadata = True
     try:
         with _quiet_converter():
-            model_bytes = converter.convert()
+            return converter.convert()
     except Exception as exc:  # the converter raises its own ConverterError and plain errors alike
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise IncompatibleModelError(
             f"the model cannot be converted to full-integer int8 TFLite: {first}",
             f"use layers that map to the firmware's ops: {', '.join(firmware_ops())}",
         ) from None
-    return compact(model_bytes)
 
 
 @contextlib.contextmanager
@@ -175,17 +186,16 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     model = runtime.convert_bytearray_to_object(bytearray(model_bytes))
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     types = {v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
-    if len(model.subgraphs) != 1:
-        raise IncompatibleModelError(f"the model has {len(model.subgraphs)} subgraphs; the firmware runs one")
-    graph = model.subgraphs[0]
     ops = []
-    for op in graph.operators:
-        code = runtime.get_builtin_code_from_operator_code(model.operatorCodes[op.opcodeIndex])
-        name = names.get(code, f"op #{code}")
-        if name == "CUSTOM":
-            name = f"CUSTOM({model.operatorCodes[op.opcodeIndex].customCode.decode(errors='replace')})"
-        if name not in ops:
-            ops.append(name)
+    for graph in model.subgraphs:
+        for op in graph.operators if graph.operators is not None else []:
+            code = runtime.get_builtin_code_from_operator_code(model.operatorCodes[op.opcodeIndex])
+            name = names.get(code, f"op #{code}")
+            if name == "CUSTOM":
+                name = f"CUSTOM({model.operatorCodes[op.opcodeIndex].customCode.decode(errors='replace')})"
+            if name not in ops:
+                ops.append(name)
+    graph = model.subgraphs[0]
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise IncompatibleModelError(
             f"the model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; the firmware needs 1 and 1"
@@ -193,6 +203,7 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     return ModelInfo(
         ops=ops,
+        subgraphs=len(model.subgraphs),
         input_shape=tuple(int(d) for d in inp.shape),
         input_type=types.get(inp.type, str(inp.type)),
         output_shape=tuple(int(d) for d in out.shape),
@@ -200,17 +211,23 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     )
 
 
-def check_model(model_bytes: bytes, features: FeatureSettings, n_labels: int) -> ModelInfo:
-    """Refuse a model the firmware cannot run: an op it does not register, or other input/output
-    types or shapes than int8 (1, frames, channels, 1) -> int8 (1, n_labels)."""
-    info = inspect_model(model_bytes)
+def _check_ops(ops: Sequence[str]) -> None:
     allowed = firmware_ops()
-    unsupported = [op for op in info.ops if op not in allowed]
+    unsupported = [op for op in ops if op not in allowed]
     if unsupported:
         raise IncompatibleModelError(
             f"the model uses {', '.join(unsupported)}, which the firmware does not register",
             f"the firmware runs only {', '.join(allowed)}; change the model's layers",
         )
+
+
+def check_model(model_bytes: bytes, features: FeatureSettings, n_labels: int) -> ModelInfo:
+    """Refuse a model the firmware cannot run: an op it does not register, or other input/output
+    types or shapes than int8 (1, frames, channels, 1) -> int8 (1, n_labels)."""
+    info = inspect_model(model_bytes)
+    _check_ops(info.ops)
+    if info.subgraphs != 1:
+        raise IncompatibleModelError(f"the model has {info.subgraphs} subgraphs; the firmware runs one")
     expected_in = (1, features.frames, features.channels, 1)
     if info.input_shape != expected_in or info.input_type != "INT8":
         raise IncompatibleModelError(
