@@ -61,6 +61,7 @@ class ExportReport:
     per_class: dict[str, float | None]
     confusion: list[list[int]]
     model_sha8: str
+    trained_steps: int = 0
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -296,6 +297,10 @@ def export_run(
 
     stage(0, "loading the model and features")
     model = restore_model(run)
+    checkpoint = run.latest_checkpoint()
+    total = sum(config.training.steps)
+    if checkpoint is not None and checkpoint.step < total:
+        on_event(Log(f"the run stopped at step {checkpoint.step:,} of {total:,}: exporting that checkpoint"))
     data = load_split_data(
         config,
         run.project_dir,
@@ -363,6 +368,7 @@ def export_run(
         per_class=per_class_accuracy(confusion, labels),
         confusion=confusion,
         model_sha8=sha8,
+        trained_steps=checkpoint.step if checkpoint is not None else 0,
         files=[p.name for p in files],
         seconds=round(time.monotonic() - started, 2),
     )

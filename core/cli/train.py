@@ -88,8 +88,12 @@ def _floats(text: str) -> list[float]:
 
 
 def _quiet_tensorflow() -> None:
-    """Keep TensorFlow's C++ start-up notes off the terminal (before it is first imported)."""
+    """Import TensorFlow now with its C++ start-up notes (oneDNN, absl) kept off the terminal."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from core.tflm import quiet_stderr
+
+    with quiet_stderr():
+        import tensorflow  # noqa: F401
 
 
 @contextlib.contextmanager
