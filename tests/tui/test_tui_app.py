@@ -298,7 +298,7 @@ async def test_record_mode_keeps_a_take_and_the_words_pane_counts_it(project):
         assert "rec 2" in str(app.query_one(SelectionList).get_option("stop").prompt)
 
 
-async def wait_until(pilot, condition, what: str, limit: int = 100_000) -> None:
+async def wait_until(pilot, condition, what: str, limit: int = 20_000) -> None:
     """Let the app process messages until `condition()` holds (no sleeping: each round waits for messages)."""
     for _ in range(limit):
         if condition():
@@ -367,3 +367,20 @@ async def test_stop_keeps_a_checkpoint_and_resume_continues_from_it(trainable_pr
         assert pane.state == "stopped"
         assert pane.steps[0] == 5  # the pane then shows the whole run's curves again
         assert [r.id for r in list_runs(trainable_project)] == [run.id]
+
+
+@run_async
+async def test_command_palette_offers_the_workbench_commands(project):
+    app = make_app(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"show board")
+        from textual.command import CommandList
+
+        matches = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: matches.option_count, "the palette's matches", limit=1000)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [p.id for p in app.query(".pane") if p.display] == ["board"]
