@@ -51,8 +51,8 @@ class TrainResult:
 
     run_dir: str
     steps: int
-    val_accuracy: float
-    test_accuracy: float
+    val_accuracy: float | None  # None when the split is empty (too few speakers)
+    test_accuracy: float | None
     train_accuracy: float
     resumed_from: int
     feature_seconds: float
@@ -257,10 +257,10 @@ class Trainer:
         loss, acc = self._run_steps(tf.constant(k, tf.int32))
         return float(loss), float(acc)
 
-    def accuracy(self, data: SplitData, batch: int = 1000) -> float:
-        """Float-model accuracy on the plain version of every entry of a split (0.0 when it is empty)."""
+    def accuracy(self, data: SplitData, batch: int = 1000) -> float | None:
+        """Float-model accuracy on the plain version of every entry of a split (None when it is empty)."""
         if len(data) == 0:
-            return 0.0
+            return None
         inputs = data.eval_inputs()
         predicted = np.concatenate(
             [self._predict(inputs[i : i + batch]).numpy() for i in range(0, len(inputs), batch)]
@@ -368,6 +368,9 @@ def train(
     feature_seconds = time.monotonic() - started
     on_event(Log(f"features ready in {feature_seconds:.1f} s"))
 
+    for split in ("validation", "testing"):
+        if len(data[split]) == 0:
+            on_event(Log(f"the {split} split is empty (too few speakers): no {split} accuracy"))
     trainer = Trainer(config, data["training"])
     step = 0
     checkpoint = run.latest_checkpoint()
@@ -412,7 +415,7 @@ def train(
             elapsed = time.monotonic() - train_started
             eta = (total - step) * elapsed / done_this_session
             emit(TrainStep(step, total, loss, acc, lr, eta))
-            if step % t.eval_every == 0 or step == total:
+            if (step % t.eval_every == 0 or step == total) and len(data["validation"]):
                 val_acc = trainer.accuracy(data["validation"])
                 emit(Validation(step, val_acc))
             if step % t.checkpoint_every == 0 or step == total:
@@ -424,7 +427,7 @@ def train(
         raise
 
     train_seconds = time.monotonic() - train_started
-    if val_acc is None:
+    if val_acc is None:  # resumed a finished run, or no validation clips
         val_acc = trainer.accuracy(data["validation"])
     result = TrainResult(
         run_dir=str(run.path),

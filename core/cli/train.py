@@ -87,6 +87,10 @@ def _floats(text: str) -> list[float]:
     return values
 
 
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
 def _quiet_tensorflow() -> None:
     """Import TensorFlow now with its C++ start-up notes (oneDNN, absl) kept off the terminal."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -159,8 +163,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     if not args.json:
         print(
-            f"{result.run_dir}: {result.steps:,} steps, validation accuracy {result.val_accuracy:.1%}, "
-            f"test accuracy {result.test_accuracy:.1%} ({result.steps_per_second:.0f} steps/s)"
+            f"{result.run_dir}: {result.steps:,} steps, validation accuracy {_percent(result.val_accuracy)}, "
+            f"test accuracy {_percent(result.test_accuracy)} ({result.steps_per_second:.0f} steps/s)"
         )
         print(f"next: wakebench export {result.run_dir}")
     return 0
@@ -197,13 +201,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _stop_on_signals(token, printer):
         report = export_run(run, on_event=printer, cancel=token)
     if not args.json:
-        fmt = lambda v: "n/a" if v is None else f"{v:.1%}"  # noqa: E731
         print(
             f"{run.path}: model {report.model_bytes:,} bytes, arena {report.arena_bytes:,} bytes (measured in TFLM)"
         )
         print(f"ops: {', '.join(report.ops)}")
         print(
-            f"test accuracy ({report.test_clips} clips): float {fmt(report.float_accuracy)}, int8 {fmt(report.int8_accuracy)}"
+            f"test accuracy ({report.test_clips} clips): float {_percent(report.float_accuracy)}, int8 {_percent(report.int8_accuracy)}"
         )
         print(f"wrote {', '.join(report.files)} and report.json")
     return 0

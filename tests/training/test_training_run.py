@@ -114,3 +114,24 @@ def test_mismatched_phases_are_refused_before_any_work(project, tmp_path):
     with pytest.raises(TrainingError, match="learning rate"):
         train(tiny_config(steps=[100, 100], learning_rates=[0.001]), project, run_dir=tmp_path / "r")
     assert not (tmp_path / "r").exists()
+
+
+def test_a_dataset_without_validation_or_test_speakers_still_trains_and_says_so(tmp_path):
+    from core.config import PROJECT_FILE, save_config
+    from core.export import export_run
+    from tests.audio_factory import make_dataset
+
+    config = tiny_config(steps=[100], learning_rates=[0.001])
+    make_dataset(tmp_path / config.data.synthetic_dir, {"stop": 6, "go": 6}, speakers=2, source="tone")
+    save_config(config, tmp_path / PROJECT_FILE)  # (both speakers hash into the training split)
+    events = []
+    result = train(config, tmp_path, on_event=events.append)
+    assert result.val_accuracy is None and result.test_accuracy is None
+    assert not any(isinstance(e, Validation) for e in events)
+    logs = [e.message for e in events if isinstance(e, Log)]
+    assert any("validation split is empty" in m for m in logs)
+    exported = []
+    report = export_run(result.run_dir, on_event=exported.append)
+    assert report.float_accuracy is None and report.int8_accuracy is None and report.test_clips == 0
+    assert any(isinstance(e, Log) and "test split is empty" in e.message for e in exported)
+    assert report.model_bytes > 0
