@@ -179,6 +179,7 @@ class WakebenchApp(App[None]):
                 self.picked_run = Path(worker.result.run_dir).name
             self.scan_project()
         elif group == "export":
+            self.workbench.query_one(ModelPane).border_subtitle = ""
             self.scan_project()
         elif group == "stream" and not self._busy("stream"):
             pane = self.workbench.query_one(SpectrogramPane)
@@ -386,7 +387,20 @@ class WakebenchApp(App[None]):
     # ---- model ---------------------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        self.show_error(WakebenchError("no exported model yet", "train a run first (t)"), "export")
+        """Export the picked run: int8 model, C files and report (checked in the TFLM interpreter)."""
+        if self.picked_run is None:
+            self.show_error(WakebenchError("there is no run to export yet", "train one first (t)"), "export")
+            return
+        if self._refuse_if_busy("export"):
+            return
+        self.workbench.query_one(ModelPane).border_subtitle = "exporting…"
+        self._export_worker(self.project_dir / RUNS_DIR / self.picked_run, self._token("export"))
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export_worker(self, run_path: Path, cancel: CancelToken):
+        from core.export import export_run
+
+        return export_run(run_path, on_event=self._reporter("export"), cancel=cancel)
 
     def action_pick_run(self) -> None:
         run = self.workbench.query_one(ModelPane).highlighted_run

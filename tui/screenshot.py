@@ -1,7 +1,8 @@
 """Make the README screenshot: the workbench on a small demo project, saved by the app itself.
 
-Builds a stop/go project in a temporary folder (synthetic clips made by `core`), plays a spoken
-"stop … go" recording through the spectrogram, and saves the screen with `App.save_screenshot`.
+Builds a stop/go project in a temporary folder (synthetic clips made by `core`), trains a short run
+(and exports it when `core.export` is there), plays a spoken "stop … go" recording through the
+spectrogram, and saves the screen with `App.save_screenshot`.
 
 Usage: python -m tui.screenshot [OUT.svg]   (default assets/screenshot.svg)
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import PROJECT_FILE, DataSettings, ProjectConfig, save_config
+from core.config import PROJECT_FILE, DataSettings, ProjectConfig, TrainingSettings, save_config
 
 SIZE = (160, 48)
 
@@ -24,11 +25,22 @@ def make_demo_project(root: Path) -> Path:
     from core.audio import write_wav
     from core.data.synth import synthesize_dataset
     from core.data.synth_backends import Speaker, get_backend
+    from core.training import train
 
     root.mkdir(parents=True, exist_ok=True)
-    config = ProjectConfig(words=["stop", "go"], data=DataSettings(synth_per_word=20))
+    training = TrainingSettings(
+        steps=[400, 100], learning_rates=[0.001, 0.0001], batch_size=50, eval_every=50
+    )
+    config = ProjectConfig(words=["stop", "go"], data=DataSettings(synth_per_word=60), training=training)
     save_config(config, root / PROJECT_FILE)
-    synthesize_dataset(config.words, root / config.data.synthetic_dir, per_word=20, seed=0)
+    synthesize_dataset(config.words, root / config.data.synthetic_dir, per_word=60, seed=0)
+    result = train(config, root)
+    try:
+        from core.export import export_run
+    except ImportError:  # export is not in core yet: the Model pane shows the run as not exported
+        pass
+    else:
+        export_run(result.run_dir)
     voice = get_backend("espeak")
     gap = np.zeros(3200, np.float32)
     speech = [

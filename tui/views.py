@@ -77,7 +77,7 @@ def run_rows(project_dir: Path) -> list[RunRow]:
                 ",".join(config.words),
                 f"{step:,}/{total:,}" if step < total else f"{total:,}",
                 info.get("val_accuracy"),
-                _int8_accuracy(report),
+                report.get("int8_accuracy"),
                 _model_bytes(report, run.model_path),
             )
         )
@@ -85,20 +85,22 @@ def run_rows(project_dir: Path) -> list[RunRow]:
 
 
 def model_view(run_path: Path) -> ModelView:
-    """The picked run's model as the Model pane shows it (sizes and accuracy from its report.json)."""
+    """The picked run's model as the Model pane shows it (from the report.json export wrote)."""
     from core.runs import RunDir
 
     run = RunDir(run_path)
     report = run.report
     return ModelView(
         run.id,
-        run.labels,
+        list(report.get("labels", run.labels)),
         size_bytes=_model_bytes(report, run.model_path),
         arena_bytes=report.get("arena_bytes"),
+        arena_allocated=report.get("arena_bytes_with_margin"),
         ops=list(report.get("ops", [])),
-        float_accuracy=_nested(report, "float", "accuracy") or report.get("float_accuracy"),
-        int8_accuracy=_int8_accuracy(report),
-        confusion=_nested(report, "int8", "confusion") or report.get("confusion"),
+        float_accuracy=report.get("float_accuracy"),
+        int8_accuracy=report.get("int8_accuracy"),
+        confusion=report.get("confusion"),
+        model_sha8=report.get("model_sha8", ""),
     )
 
 
@@ -109,7 +111,7 @@ def memory_view(config: ProjectConfig, view: ModelView):
     if view.size_bytes is None:
         return None, ""
     board = get_board(config.board.profile)
-    arena = view.arena_bytes if view.arena_bytes is not None else board.default_arena_bytes
+    arena = view.arena_allocated or view.arena_bytes or board.default_arena_bytes
     return memory_budget(board, view.size_bytes, arena), board.title
 
 
@@ -137,19 +139,6 @@ def training_history(run_path: Path) -> tuple[list[TrainStep], list[Validation]]
         except (KeyError, TypeError, ValueError):
             continue  # a line from another version of wakebench
     return steps, validations
-
-
-def _nested(report: dict, *keys: str):
-    value = report
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _int8_accuracy(report: dict) -> float | None:
-    return _nested(report, "int8", "accuracy") or report.get("int8_accuracy")
 
 
 def _model_bytes(report: dict, model_path: Path) -> int | None:

@@ -39,3 +39,35 @@ def trainable_project(tmp_path: Path, synthetic_data: Path) -> Path:
     from tests.tui.helpers import tiny_config
 
     return make_project(tmp_path / "demo", tiny_config(synthetic_data), clips={})
+
+
+@pytest.fixture(scope="session")
+def exported_project(tmp_path_factory: pytest.TempPathFactory, synthetic_data: Path) -> Path:
+    """A project with one run trained (300 steps) and exported by core, and `stop_go.wav` made of two of
+    its training clips (a model this small only recognises what it has seen, and only where the clip is
+    aligned with its window); shared read-only (tests that change it copy it first)."""
+    import numpy as np
+
+    from core.audio import read_wav, write_wav
+    from core.config import RecognizerSettings
+    from core.export import export_run
+    from core.training import train
+    from tests.tui.helpers import tiny_config
+
+    root = tmp_path_factory.mktemp("exported") / "demo"
+    # A 300-step model is confident only for a few frames around an aligned clip: average over 200 ms.
+    recognizer = RecognizerSettings(average_window_ms=200, detection_threshold=150, suppression_ms=1000)
+    config = tiny_config(synthetic_data, steps=300).replace(recognizer=recognizer)
+    make_project(root, config, clips={})
+    result = train(config, root)
+    export_run(result.run_dir)
+    gap = np.zeros(8000, np.float32)
+    clips = [read_wav(_first_training_clip(synthetic_data / word)) for word in ("stop", "go")]
+    write_wav(root / "stop_go.wav", np.concatenate([gap, clips[0], gap, clips[1], gap]))
+    return root
+
+
+def _first_training_clip(folder: Path) -> Path:
+    from core.data.dataset import which_set
+
+    return next(p for p in sorted(folder.glob("*.wav")) if which_set(p.name, 10.0, 10.0) == "training")

@@ -384,3 +384,77 @@ async def test_command_palette_offers_the_workbench_commands(project):
         await pilot.press("enter")
         await settle(pilot)
         assert [p.id for p in app.query(".pane") if p.display] == ["board"]
+
+
+@run_async
+async def test_model_pane_shows_the_exported_run_against_seed_and_board(exported_project):
+    from core.runs import list_runs
+
+    (run,) = list_runs(exported_project)
+    report = run.report
+    app = make_app(exported_project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await settle(pilot)  # the scan, then the picked run's details
+        assert app.picked_run == run.id
+        summary = static_text(app, "#model-summary")
+        assert f"int8  {report['model_bytes']:,} B" in summary
+        assert "vs seed 18,288 B" in summary
+        assert f"arena {report['arena_bytes']:,} B" in summary
+        assert "flash" in summary and "RAM" in summary
+        assert " ".join(report["ops"]) in summary
+        assert f"int8 {report['int8_accuracy'] * 100:.1f} %" in summary
+        confusion = static_text(app, "#model-confusion").splitlines()
+        assert confusion[0].startswith("confusion")
+        stop_row = next(line.split() for line in confusion if line.split()[:1] == ["stop"])
+        assert [int(n) for n in stop_row[1:]] == report["confusion"][2]
+
+
+@run_async
+async def test_export_from_the_model_pane_writes_the_model_and_report(exported_project, tmp_path):
+    import shutil
+
+    from core.runs import list_runs
+
+    project = tmp_path / "demo"
+    shutil.copytree(exported_project, project)
+    (run,) = list_runs(project)
+    for name in ("model.tflite", "report.json", "model_data.cc"):
+        (run.path / name).unlink()
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        assert "not exported yet" in static_text(app, "#model-summary")
+        await pilot.press("e")
+        await settle(pilot)
+        await settle(pilot)
+        assert not isinstance(app.screen, ErrorDialog), app.screen.messages
+        assert run.model_path.is_file() and (run.path / "model_data.cc").is_file()
+        assert f"int8  {run.report['model_bytes']:,} B" in static_text(app, "#model-summary")
+
+
+@run_async
+async def test_spectrogram_with_a_model_shows_the_same_detections_as_core(exported_project):
+    from core.live import detect_file
+    from core.runs import list_runs
+    from tui.widgets.spectrogram import DetectionList
+
+    (run,) = list_runs(exported_project)
+    # The live view infers on every 20 ms frame, as the board does.
+    found = detect_file(run.path, exported_project / "stop_go.wav", infer_every=1)
+    expected = [(d.label, d.score) for d in found]
+    assert expected, "the fixture's model should detect its own training clips"
+    app = make_app(exported_project)
+    app.realtime_files = False
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.press(*"stop_go.wav", "enter")
+        await settle(pilot)
+        assert f"model {run.id}" in static_text(app, "#source-status")
+        shown = app.query_one(DetectionList)._shown
+        assert [(d.label, d.score) for d in reversed(shown)] == expected
+        scores = static_text(app, "#scores")
+        assert "stop" in scores and "silence" in scores

@@ -56,10 +56,12 @@ def fill_model(pane: ModelPane) -> None:
         LABELS,
         size_bytes=18_104,
         arena_bytes=9_624,
+        arena_allocated=11_072,
         ops=["CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX"],
         float_accuracy=0.943,
         int8_accuracy=0.940,
         confusion=confusion,
+        model_sha8="3f2a9c1d",
     )
     pane.show_model(view, MemoryBudget(18_104, 507_904, 9_624 + 22_640, 196_608), "Adafruit EdgeBadge")
     pane.show_runs(

@@ -26,11 +26,15 @@ class ModelView:
     labels: list[str]
     size_bytes: int | None = None
     arena_bytes: int | None = None
+    """Tensor arena the model needs, measured in TFLM."""
+    arena_allocated: int | None = None
+    """Arena the firmware reserves (measured plus a margin)."""
     ops: list[str] = field(default_factory=list)
     float_accuracy: float | None = None
     int8_accuracy: float | None = None
     confusion: list[list[int]] | None = None
     """Rows: true label, columns: predicted label, in `labels` order (int8 model on the test set)."""
+    model_sha8: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
-def _kb(value: int) -> str:
-    return f"{value / 1024:,.1f} KB"
-
-
-def _bar(fraction: float, width: int = 12) -> str:
+def _bar(fraction: float, width: int = 10) -> str:
     fraction = max(0.0, min(1.0, fraction))
     full = round(fraction * width)
     if fraction > 0 and full == 0:
@@ -116,33 +116,31 @@ class ModelPane(Vertical):
             summary.update(Content.from_markup("[dim]no run yet: train one (t), then export it (e)[/]"))
             confusion.update("")
             return
-        lines = [f"[b]run {view.run_id}[/]"]
+        lines = [f"[b]{view.run_id}[/]" + (f" [dim]{view.model_sha8}[/]" if view.model_sha8 else "")]
         if view.size_bytes is None:
             lines.append("[dim]not exported yet: press e to export the int8 model[/]")
         else:
             delta = (view.size_bytes - SEED_MODEL_BYTES) / SEED_MODEL_BYTES * 100
             style = "$success" if delta <= 0 else "$warning"
-            fraction = view.size_bytes / max(view.size_bytes, SEED_MODEL_BYTES)
             lines.append(
-                f"int8  {view.size_bytes:,} B [{style}]{_bar(fraction)}[/] seed {SEED_MODEL_BYTES:,} B ({delta:+.1f} %)"
+                f"int8  {view.size_bytes:,} B  [{style}]{delta:+.1f} %[/] vs seed {SEED_MODEL_BYTES:,} B"
             )
         if budget is not None:
             lines.append(
-                f"flash {_bar(budget.flash_fraction)} {_kb(budget.flash_used)} / {_kb(budget.flash_total)} model"
+                f"flash {_bar(budget.flash_fraction)} {budget.flash_used / 1024:.1f}/{budget.flash_total / 1024:.0f} KB"
             )
             lines.append(
-                f"RAM   {_bar(budget.ram_fraction)} {_kb(budget.ram_used)} / {_kb(budget.ram_total)} arena+buffers"
+                f"RAM   {_bar(budget.ram_fraction)} {budget.ram_used / 1024:.1f}/{budget.ram_total / 1024:.0f} KB"
             )
             if board:
-                lines.append(f"[dim]on {board}; the TFLM runtime and board core come on top[/]")
+                lines.append(f"[dim]{board}: model in flash; arena + buffers in RAM; TFLM and core on top[/]")
         if view.arena_bytes is not None:
-            lines.append(f"tensor arena {view.arena_bytes:,} B")
+            allocated = f" ({view.arena_allocated:,} reserved)" if view.arena_allocated else ""
+            lines.append(f"arena {view.arena_bytes:,} B{allocated}")
         if view.ops:
             lines.append("ops " + " ".join(view.ops))
         if view.float_accuracy is not None or view.int8_accuracy is not None:
-            lines.append(
-                f"test accuracy  float {_pct(view.float_accuracy)} · int8 {_pct(view.int8_accuracy)}"
-            )
+            lines.append(f"test  float {_pct(view.float_accuracy)} · int8 {_pct(view.int8_accuracy)}")
         summary.update(Content.from_markup("\n".join(lines)))
         if view.confusion:
             confusion.update(

@@ -194,9 +194,9 @@ class ScoreBars(Static):
         ]
         for i in order:
             score = int(scores[i]) if scores is not None and i < len(scores) else 0
-            name = labels[i].strip("_")
-            parts.append(f"{name} [$accent]{_bar(score / 255, 6)}[/] {score:3d}")
-        self.update(Content.from_markup("  ".join(parts)), layout=False)
+            name = labels[i].strip("_")[:7]
+            parts.append(f"{name} [$accent]{_bar(score / 255, 4)}[/]{score:3d}")
+        self.update(Content.from_markup(" ".join(parts)), layout=False)
 
 
 class DetectionList(Static):
