@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core.cli.output import EventPrinter
 from core.config import ProjectConfig, find_project, load_config, parse_words
+from core.errors import ConfigError
 from core.events import CancelToken
 
 
@@ -142,6 +143,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     from core.models import get_model_spec
     from core.training import train
 
+    if args.resume:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("words", "steps", "lr", "model", "run_dir")
+            if getattr(args, name)
+        ]
+        given += ["--data"] if args.data else []
+        if given:
+            raise ConfigError(
+                f"{', '.join(given)} cannot change a run that is resumed (it keeps its own settings)",
+                "drop them, or start a new run without --resume",
+            )
     project_file = find_project(".")
     config = load_config(project_file) if project_file else ProjectConfig()
     project_dir = project_file.parent if project_file else Path(".")

@@ -64,6 +64,8 @@ def test_cli_errors_are_messages_with_hints_not_tracebacks(tmp_path, monkeypatch
     assert main(["export", "no-such-run"]) == 1
     err = capfd.readouterr().err
     assert "no such run" in err and "hint:" in err and "Traceback" not in err
+    assert main(["train", "--resume", "latest", "--steps", "10"]) == 1
+    assert "--steps cannot change a run that is resumed" in capfd.readouterr().err
 
 
 @pytest.mark.slow
