@@ -399,13 +399,13 @@ async def test_model_pane_shows_the_exported_run_against_seed_and_board(exported
         assert app.picked_run == run.id
         summary = static_text(app, "#model-summary")
         assert f"int8  {report['model_bytes']:,} B" in summary
-        assert "vs seed 18,288 B" in summary
+        assert "seed 18,288" in summary
         assert f"arena {report['arena_bytes']:,} B" in summary
         assert "flash" in summary and "RAM" in summary
         assert " ".join(report["ops"]) in summary
         assert f"int8 {report['int8_accuracy'] * 100:.1f} %" in summary
         confusion = static_text(app, "#model-confusion").splitlines()
-        assert confusion[0].startswith("confusion")
+        assert confusion[0] == "confusion (true × predicted)"
         stop_row = next(line.split() for line in confusion if line.split()[:1] == ["stop"])
         assert [int(n) for n in stop_row[1:]] == report["confusion"][2]
 

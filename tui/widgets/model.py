@@ -63,7 +63,8 @@ def _bar(fraction: float, width: int = 10) -> str:
 
 def confusion_text(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str:
     """A plain-text confusion matrix: rows true, columns predicted, diagonal to read down."""
-    names = [label.strip("_")[:6] for label in labels]
+    short = {"_silence_": "sil", "_unknown_": "unk"}
+    names = [short.get(label, label[:5]) for label in labels]
     width = (
         max(
             max((len(n) for n in names), default=3),
@@ -116,15 +117,13 @@ class ModelPane(Vertical):
             summary.update(Content.from_markup("[dim]no run yet: train one (t), then export it (e)[/]"))
             confusion.update("")
             return
-        lines = [f"[b]{view.run_id}[/]" + (f" [dim]{view.model_sha8}[/]" if view.model_sha8 else "")]
+        lines = [f"[b]{view.run_id}[/]"]
         if view.size_bytes is None:
             lines.append("[dim]not exported yet: press e to export the int8 model[/]")
         else:
             delta = (view.size_bytes - SEED_MODEL_BYTES) / SEED_MODEL_BYTES * 100
             style = "$success" if delta <= 0 else "$warning"
-            lines.append(
-                f"int8  {view.size_bytes:,} B  [{style}]{delta:+.1f} %[/] vs seed {SEED_MODEL_BYTES:,} B"
-            )
+            lines.append(f"int8  {view.size_bytes:,} B  seed {SEED_MODEL_BYTES:,} [{style}]{delta:+.1f} %[/]")
         if budget is not None:
             lines.append(
                 f"flash {_bar(budget.flash_fraction)} {budget.flash_used / 1024:.1f}/{budget.flash_total / 1024:.0f} KB"
@@ -133,10 +132,12 @@ class ModelPane(Vertical):
                 f"RAM   {_bar(budget.ram_fraction)} {budget.ram_used / 1024:.1f}/{budget.ram_total / 1024:.0f} KB"
             )
             if board:
-                lines.append(f"[dim]{board}: model in flash; arena + buffers in RAM; TFLM and core on top[/]")
+                lines.append(f"[dim]on {board}[/]")
         if view.arena_bytes is not None:
             allocated = f" ({view.arena_allocated:,} reserved)" if view.arena_allocated else ""
             lines.append(f"arena {view.arena_bytes:,} B{allocated}")
+        if view.model_sha8:
+            lines.append(f"model hash {view.model_sha8}")
         if view.ops:
             lines.append("ops " + " ".join(view.ops))
         if view.float_accuracy is not None or view.int8_accuracy is not None:
@@ -144,7 +145,7 @@ class ModelPane(Vertical):
         summary.update(Content.from_markup("\n".join(lines)))
         if view.confusion:
             confusion.update(
-                Content("confusion (rows true, columns predicted)\n")
+                Content("confusion (true × predicted)\n")
                 + Content(confusion_text(view.labels, view.confusion))
             )
         else:

@@ -154,7 +154,6 @@ class TrainingPane(Vertical):
         plt.clear_data()
         plt.clear_figure()
         plt.title("accuracy %")
-        plt.ylim(0, 100)
         if self.steps:
             plt.plot(self.steps, self.train_acc, marker="braille", color="cyan", label="train")
         if self.val_steps:
