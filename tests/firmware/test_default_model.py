@@ -86,7 +86,8 @@ def test_generated_headers_compile_and_say_the_same(tmp_path, model):
     assert values["aligned16"].strip() == "1"
     assert values["labels"].split() == ["_silence_", "_unknown_", "stop", "go"]
     assert int(values["frames"]) * int(values["bins"]) == int(values["elements"]) == 1960
-    assert int(values["max_results"]) >= 1000 // 20 + 1  # a full window at one inference per frame
+    window_ms = int(setting("kAverageWindowMs"))
+    assert int(values["max_results"]) >= window_ms // 20 + 1  # a full window at one inference per frame
 
 
 @pytest.mark.slow
