@@ -26,9 +26,12 @@ from core.events import CancelToken, Done, Event, EventCallback, Progress, ignor
 from core.recognize import Detection, RecognizeCommands
 from core.streaming_features import StreamingFrontend
 
-# Default inference stride of `detect_file` (frames of 20 ms). See bench/detect_speed.py for the speed
-# it buys; 1 gives exactly the board's decisions when the board infers on every frame.
-DETECT_INFER_EVERY = 1
+# Default inference stride of `detect_file` (frames of 20 ms). One TFLM inference of tiny_conv costs
+# ~1 ms here (all compute; a second process adds only ~10 % throughput on this machine), so inferring
+# on every frame like the board (`--every 1`) runs at ~19x real time. Every 7th frame (140 ms) reaches
+# ~110x (bench/detect_speed.py: every 6 ~98x, 8 ~124x) while detecting about as well as every 4-6 on
+# held-out audio (bench/recognizer_tuning.py; recall drops at 8).
+DETECT_INFER_EVERY = 7
 
 
 @dataclass(frozen=True)
@@ -132,18 +135,20 @@ class StreamingDetector:
 
 
 def load_run_model(run: str | Path | Any) -> tuple[Any, ScoringModel]:
-    """(RunDir, TflmModel) of an exported run; a run without model.tflite is an ExportError."""
-    from core.runs import RunDir
+    """(RunDir, TflmModel) of an exported run (a folder, or an id under ./runs); a folder that is not a
+    run is a TrainingError, a run without model.tflite an ExportError saying to export it."""
+    from core.runs import RunDir, resolve_run
     from core.tflm import TflmModel
 
-    run_dir = run if isinstance(run, RunDir) else RunDir(Path(run))
-    model_path = Path(run_dir.model_path)
-    if not model_path.is_file():
+    run_dir = run if isinstance(run, RunDir) else resolve_run(run)
+    if not run_dir.model_path.is_file():
         raise ExportError(
-            f"{model_path}: the run has no exported model",
+            f"{run_dir.model_path}: the run has no exported model",
             f"export it first: wakebench export {run_dir.path}",
         )
-    return run_dir, TflmModel.from_file(model_path)
+    # export measured the arena already; reusing it skips TflmModel's own measurement.
+    arena = run_dir.report.get("arena_bytes")
+    return run_dir, TflmModel.from_file(run_dir.model_path, arena_bytes=int(arena) if arena else None)
 
 
 class LiveDetector:
@@ -159,8 +164,12 @@ class LiveDetector:
         source: AudioSource,
         infer_every: int = 1,
         recognizer: RecognizerSettings | None = None,
+        model: ScoringModel | None = None,
     ) -> None:
-        self.run, model = load_run_model(run)
+        if model is None:
+            self.run, model = load_run_model(run)
+        else:
+            self.run = run
         config = self.run.config
         self.labels = list(self.run.labels)
         self.source = source
@@ -210,20 +219,22 @@ def detect_file(
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
 ) -> list[Detection]:
-    """New keyword detections in a recording, through the same streaming path as the microphone.
+    """New keyword detections in a recording, through the same streaming path as the microphone
+    (`LiveDetector` on a file source read as fast as possible).
 
     Reports WordDetected for each detection as it is found, Progress (seconds of audio done), and ends
     with Done({"detections": n, "audio_s": ...}).
     """
-    source = FileSource(audio_path, chunk_ms=1000)
-    detector = LiveDetector(run, source, infer_every=infer_every, recognizer=recognizer)
+    run_dir, model = load_run_model(run)
+    source = FileSource(audio_path, chunk_ms=2000)  # the frontend is fastest on ~2 s chunks
+    detector = LiveDetector(run_dir, source, infer_every=infer_every, recognizer=recognizer, model=model)
     total_s = source.duration_s
     found: list[Detection] = []
     for frame in detector.frames(cancel):
         if frame.new_word is not None:
             found.append(frame.new_word)
             on_event(WordDetected(frame.time_ms / 1000, frame.new_word.label, frame.new_word.score))
-        if frame.index % 50 == 0:
+        if frame.index % 100 == 0:
             on_event(Progress("detect", round(frame.time_ms / 1000, 2), round(total_s, 2)))
     if cancel is not None:
         cancel.raise_if_cancelled()

@@ -67,8 +67,9 @@ def _msb(x: np.ndarray) -> np.ndarray:
 
 
 def _wrap16(x: np.ndarray) -> np.ndarray:
-    """C assignment of an int to int16_t: keep the low 16 bits, signed."""
-    return ((x + 32768) & 0xFFFF) - 32768
+    """C assignment of an int to int16_t: keep the low 16 bits, signed (numpy's integer cast does just
+    that, and is several times cheaper than masking)."""
+    return np.asarray(x).astype(np.int16).astype(np.int64)
 
 
 # --- fixed-point FFT (kissfft, FIXED_POINT=16) ------------------------------------------------

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run a WAV recording through the streaming path the board uses (micro frontend with "
         "carried state, int8 model in the TFLM interpreter, command recognizer); one detection per line.",
     )
-    p.add_argument("run_dir", metavar="RUN", help="run directory (runs/<id>) with an exported model")
+    p.add_argument("run_dir", metavar="RUN", help="exported run: a folder, an id under runs/, or 'latest'")
     p.add_argument(
         "audio", metavar="AUDIO.wav", help="recording to search (any WAV; resampled to 16 kHz mono)"
     )
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--every",
         type=_positive_int,
         metavar="N",
-        help="run the model every N feature frames of 20 ms (default: core.live.DETECT_INFER_EVERY)",
+        help="run the model every N feature frames of 20 ms (default 7, for speed; 1 = the board's cadence)",
     )
     p.add_argument("--json", action="store_true", help='one {"time_s", "word", "score"} object per line')
     p.set_defaults(run=cmd_detect)
@@ -44,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="detect words live from the microphone with the exported int8 model",
         description="Listen on the microphone and print each detection (Ctrl-C stops).",
     )
-    p.add_argument("run_dir", metavar="RUN", nargs="?", help="run directory with an exported model")
+    p.add_argument(
+        "run_dir", metavar="RUN", nargs="?", help="exported run: a folder, an id under runs/, or 'latest'"
+    )
     p.add_argument("--device", help="input device index or part of its name (default: the system default)")
     p.add_argument("--list", action="store_true", help="list the input devices and exit")
     p.add_argument(
@@ -102,21 +104,13 @@ def cmd_detect(args: argparse.Namespace) -> int:
             progress(event)
 
     every = args.every or DETECT_INFER_EVERY
-    found = detect_file(resolve_run(args.run_dir), args.audio, infer_every=every, on_event=on_event)
+    found = detect_file(args.run_dir, args.audio, infer_every=every, on_event=on_event)
     elapsed = time.perf_counter() - started
     if args.json:
         print_json({"event": "done", "detections": len(found), "seconds": round(elapsed, 3)})
     elif not found:
         print("no words detected", file=sys.stderr)
     return 0
-
-
-def resolve_run(run: str) -> Path:
-    """A run given as a path, or as an id under ./runs/."""
-    path = Path(run)
-    if not path.exists() and (Path("runs") / run).is_dir():
-        return Path("runs") / run
-    return path
 
 
 # --- listen -----------------------------------------------------------------------------------
@@ -146,7 +140,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         print("wakebench listen: error: give a RUN (or --list to see input devices)", file=sys.stderr)
         return 2
     source = open_microphone(args.device)
-    detector = LiveDetector(resolve_run(args.run_dir), source, infer_every=args.every)
+    detector = LiveDetector(args.run_dir, source, infer_every=args.every)
     if not args.json:
         print(
             f"listening on {source.name} for {', '.join(detector.labels[2:])} — Ctrl-C stops", file=sys.stderr

@@ -164,7 +164,9 @@ def test_mic_stream_delivers_16k_mono_int16_from_the_callback(monkeypatch):
             1,
         )
         got = []
-        while sum(map(len, got)) < len(audio):
+        for _ in range(100):  # bounded: a stalled stream fails the test instead of hanging it
+            if sum(map(len, got)) >= len(audio):
+                break
             got.append(source.read(timeout=2.0))
     assert fake.streams[0].closed
     assert np.array_equal(np.concatenate(got), audio)

@@ -126,3 +126,25 @@ def test_recordings_enter_the_dataset_with_the_recording_weight(tmp_path):
             sorted((e.source, e.weight) for e in seth)
             == [("recordings", weight)] * 3 + [("synthetic", 1.0)] * 4
         )
+
+
+def test_the_trainer_samples_recordings_with_the_recording_weight(tmp_path):
+    # The trainer draws each training clip with probability proportional to `SplitData.weights`
+    # (core/training.py); a recorded take must carry recording_weight there, a synthetic clip 1.0.
+    from core.training import load_split_data
+
+    for i in range(6):
+        af.write_wav(
+            tmp_path / "data/synthetic/seth" / f"syn{i}_nohash_0.wav", af.speak("seth", pitch=30 + 8 * i)
+        )
+    for i in range(10):
+        save_take(af.speak("seth", pitch=40 + 3 * i), tmp_path / "data/recordings", "seth", "me")
+    config = ProjectConfig(words=["seth"], data=DataSettings(recording_weight=4.0))
+    index = build_index(config, tmp_path)
+    data = load_split_data(config, tmp_path, splits=("training",), cache_dir=tmp_path / "cache")["training"]
+    training = [e for e in index.entries if e.split == "training"]
+    assert sorted(data.weights.tolist()) == sorted(e.weight for e in training)
+    recorded = [e for e in training if e.source == "recordings"]
+    assert recorded and all(e.weight == 4.0 for e in recorded)
+    share = sum(e.weight for e in recorded) / data.weights.sum()
+    assert share > len(recorded) / len(training)  # drawn more often than their head count

@@ -1,0 +1,46 @@
+"""A small real stop/go model for the live tests and benches: espeak-ng clips, the project's training
+recipe cut to a few hundred steps, exported to int8 and checked in TFLM by `core.export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.config import DataSettings, ProjectConfig, TrainingSettings
+
+WORDS = ["stop", "go"]
+OTHER_WORDS = ["hello", "table", "seven", "bird", "top", "dog"]
+
+
+def tiny_config(steps: int = 600) -> ProjectConfig:
+    return ProjectConfig(
+        words=list(WORDS),
+        data=DataSettings(synthetic_dir="data/synthetic"),
+        training=TrainingSettings(
+            steps=[steps],
+            learning_rates=[0.002],
+            eval_every=steps,
+            checkpoint_every=steps,
+            augment_variants=2,
+            batch_size=64,
+        ),
+    )
+
+
+def make_tiny_dataset(root: Path, per_word: int = 60, speakers: int = 12) -> Path:
+    from tests import audio_factory as af
+
+    counts = {w: per_word for w in WORDS} | {w: per_word // 4 for w in OTHER_WORDS}
+    return af.make_dataset(root, counts, speakers=speakers, background_seconds=8.0)
+
+
+def train_tiny_run(project: Path, steps: int = 600) -> Path:
+    """Train and export a tiny stop/go run under `project`; returns the run directory."""
+    from core.export import export_run
+    from core.training import train
+
+    project.mkdir(parents=True, exist_ok=True)
+    config = tiny_config(steps)
+    make_tiny_dataset(project / config.data.synthetic_dir)
+    result = train(config, project, run_dir=project / "runs" / "tiny")
+    export_run(result.run_dir)
+    return Path(result.run_dir)
