@@ -114,11 +114,12 @@ class RecognizerSettings:
     # bench/recognizer_tuning.py says so. The models are confident only while the word sits near the
     # middle of their 1 s view (~10-25 frames of 20 ms), so a 1000 ms average never reaches 200: on
     # held-out audio (13 min, 140 stop/go from the testing split of the default synthetic set, 100
-    # other words, noise) the full-recipe model detected 0/140 keywords at 1000 ms and 2/140 at 750 ms,
-    # but 99/140 (F1 0.64) at 200 ms; a tiny test model went 0/50 -> 50/50 and a second model 0/120 ->
-    # 104/120. A minimum count of 2 instead of 3 gives the same decisions at one inference every 1-4
-    # frames and keeps detecting (F1 0.59/0.99/0.87) when inference comes only every 120 ms (a slower
-    # board, or `detect --every 6`), where 3 results never fit in the window.
+    # other words, noise) the full-recipe model detected 0/140 keywords at 1000 ms and at 750 ms (2/140
+    # even with the threshold at 150), but 99/140 (F1 0.64) at 200 ms; a tiny test model went 0/50 ->
+    # 50/50 and a second model 0/120 -> 104/120. A minimum count of 2 instead of 3 gives the same
+    # decisions at one inference every 1-4 frames and keeps detecting (F1 0.59/0.99/0.87) when
+    # inference comes only every 120 ms (a slower board, or `wakebench detect --every 6`), where 3
+    # results never fit in the window.
     average_window_ms: int = doc(200, "Scores are averaged over this window.")
     detection_threshold: int = doc(200, "Averaged score (0-255) a word must reach.")
     suppression_ms: int = doc(1500, "Quiet time after a detection.")
