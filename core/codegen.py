@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,8 @@ MODEL_DATA_H = "model_data.h"
 MODEL_DATA_CC = "model_data.cc"
 MODEL_SETTINGS_H = "model_settings.h"
 GENERATED_FILES = (MODEL_DATA_H, MODEL_DATA_CC, MODEL_SETTINGS_H)
+SKETCH_FILE = "wakebench.ino"
+"""A folder holding this file is the sketch (firmware/wakebench/); the generated files go next to it."""
 
 # Builtin ops the firmware's static op resolver registers (firmware/wakebench/op_resolver.h).
 # Export must refuse a model that needs anything else; tests/firmware checks both lists agree.
@@ -226,12 +228,62 @@ def render_firmware_files(spec: FirmwareModel) -> dict[str, str]:
 
 def write_firmware_files(spec: FirmwareModel, out_dir: str | Path) -> list[Path]:
     """Write the generated files into `out_dir` (atomically, each one whole or not at all)."""
+    return write_generated_files(render_firmware_files(spec), out_dir)
+
+
+def write_generated_files(files: Mapping[str, str], out_dir: str | Path) -> list[Path]:
+    """Write generated file texts (name -> text) into `out_dir` atomically; only the three names in
+    GENERATED_FILES are accepted, so nothing else in a sketch folder can be overwritten."""
+    others = sorted(set(files) - set(GENERATED_FILES))
+    if others:
+        raise ExportError(f"not a generated firmware file: {', '.join(others)}")
     out = Path(out_dir)
     written = []
-    for name, text in render_firmware_files(spec).items():
+    for name, text in files.items():
         write_text_atomic(out / name, text)
         written.append(out / name)
     return written
+
+
+def read_generated_files(folder: str | Path) -> dict[str, str]:
+    """The three generated files of `folder` (an exported run), name -> text."""
+    folder = Path(folder)
+    missing = [name for name in GENERATED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ExportError(
+            f"{folder}: no {', '.join(missing)} (not exported)",
+            f"export it first: wakebench export {folder}",
+        )
+    return {name: (folder / name).read_text(encoding="utf-8") for name in GENERATED_FILES}
+
+
+def model_from_model_data_cc(model_data_cc: str) -> bytes:
+    """The model bytes of a generated model_data.cc (the inverse of render_model_data_cc)."""
+    body = model_data_cc.split("g_model[] = {", 1)[-1].split("};", 1)[0]
+    return bytes(int(h, 16) for h in re.findall(r"0x([0-9a-f]{2})", body))
+
+
+def generated_model_sha8(model_settings_h: str) -> str:
+    """The model hash a generated model_settings.h declares ("" when it declares none)."""
+    found = re.search(r'kModelSha8\[\] = "([0-9a-f]{8})";', model_settings_h)
+    return found.group(1) if found else ""
+
+
+def check_sketch_dir(folder: str | Path) -> Path:
+    """`folder` if it is the wakebench sketch (it holds wakebench.ino); an ExportError otherwise, so
+    the generated files never land in a wrong folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ExportError(
+            f"{folder}: no such folder",
+            "give the sketch folder, e.g. --firmware-dir firmware/wakebench",
+        )
+    if not (folder / SKETCH_FILE).is_file():
+        raise ExportError(
+            f"{folder}: not the wakebench sketch folder (no {SKETCH_FILE} in it); nothing was written",
+            "give the folder that holds wakebench.ino, e.g. --firmware-dir firmware/wakebench",
+        )
+    return folder
 
 
 def firmware_model(

@@ -3,7 +3,8 @@ run, measured and tested in the TFLM interpreter, and turned into C files.
 
 Writes into the run folder: model.tflite, model_data.cc/.h and model_settings.h (core.codegen), and
 report.json (model bytes, ops, measured arena, float vs int8 accuracy on the test split, confusion).
-report.json is written last, so a run with a report is completely exported.
+report.json is written last, so a run with a report is completely exported. install_firmware_files
+then puts the run's three generated files, unchanged, into the sketch folder (firmware/wakebench/).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from core.config import FeatureSettings
-from core.errors import IncompatibleModelError
+from core.errors import ExportError, IncompatibleModelError
 from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
 from core.fileio import write_bytes_atomic, write_json_atomic
 from core.runs import RunDir
@@ -275,16 +276,29 @@ def int8_predictions(model: Any, features_u16: np.ndarray) -> np.ndarray:
 def export_run(
     run: RunDir | str | Path,
     *,
+    firmware_dir: str | Path | None = None,
     cache_dir: Path | None = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
-    """Export a trained run (its latest checkpoint) and write the model, C files and report."""
-    from core.codegen import arena_with_margin, firmware_model, model_sha8, write_firmware_files
+    """Export a trained run (its latest checkpoint) and write the model, C files and report.
+
+    With `firmware_dir` (the sketch folder), the generated C files are then installed there too
+    (install_firmware_files); a folder that is not the sketch is refused before any work.
+    """
+    from core.codegen import (
+        arena_with_margin,
+        check_sketch_dir,
+        firmware_model,
+        model_sha8,
+        write_firmware_files,
+    )
     from core.tflm import TflmModel
     from core.training import load_split_data, restore_model
 
     started = time.monotonic()
+    if firmware_dir is not None:
+        check_sketch_dir(firmware_dir)
     run = run if isinstance(run, RunDir) else RunDir.open(run)
     config = run.config
     labels = config.labels
@@ -373,6 +387,52 @@ def export_run(
         seconds=round(time.monotonic() - started, 2),
     )
     write_json_atomic(run.report_path, report.to_dict())
+    if firmware_dir is not None:
+        installed = install_firmware_files(run, firmware_dir)
+        names = ", ".join(p.name for p in installed)
+        on_event(Log(f"model {sha8} installed into {firmware_dir}: {names}"))
     on_event(Progress("export", stages, stages, "done"))
     on_event(Done(report.to_dict()))
     return report
+
+
+def install_firmware_files(run: RunDir | str | Path, sketch_dir: str | Path) -> list[Path]:
+    """Write an exported run's model_data.cc, model_data.h and model_settings.h into the sketch folder
+    (atomically; nothing else there is touched) and return their paths.
+
+    The files are copied as export generated them, not generated again, so the board gets exactly what
+    the run's report describes. Refused with an ExportError: a folder without wakebench.ino, a run that
+    is not exported, or generated files that do not belong to the run's reported model (an export that
+    was interrupted).
+    """
+    from core.codegen import (
+        MODEL_DATA_CC,
+        MODEL_SETTINGS_H,
+        check_sketch_dir,
+        generated_model_sha8,
+        model_from_model_data_cc,
+        model_sha8,
+        read_generated_files,
+        write_generated_files,
+    )
+
+    sketch = check_sketch_dir(sketch_dir)
+    run = run if isinstance(run, RunDir) else RunDir.open(run)
+    reported = run.report.get("model_sha8")
+    if not reported:
+        raise ExportError(
+            f"{run.path}: not exported yet (no {run.report_path.name})",
+            f"export it first: wakebench export {run.path} --firmware-dir {sketch}",
+        )
+    files = read_generated_files(run.path)
+    found = {
+        MODEL_DATA_CC: model_sha8(model_from_model_data_cc(files[MODEL_DATA_CC])),
+        MODEL_SETTINGS_H: generated_model_sha8(files[MODEL_SETTINGS_H]),
+    }
+    stale = [f"{name} holds model {sha or '?'}" for name, sha in found.items() if sha != reported]
+    if stale:
+        raise ExportError(
+            f"{run.path}: {'; '.join(stale)}, but report.json describes model {reported}",
+            f"export it again: wakebench export {run.path} --firmware-dir {sketch}",
+        )
+    return write_generated_files(files, sketch)

@@ -49,9 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="export a run: int8 model.tflite, C files, report (checked in the TFLM interpreter)",
         description="Convert RUN's model to full-integer int8 TFLite, refuse it if the firmware cannot run "
         "it, measure its tensor arena in the TFLM interpreter, compare float and int8 accuracy on the test "
-        "split, and write model.tflite, model_data.cc/.h, model_settings.h and report.json into RUN.",
+        "split, and write model.tflite, model_data.cc/.h, model_settings.h and report.json into RUN. "
+        "--firmware-dir then copies the three C files into the sketch folder (firmware/wakebench).",
     )
     p.add_argument("run_name", metavar="RUN", help="run folder, id under runs/, or latest")
+    p.add_argument(
+        "--firmware-dir",
+        type=Path,
+        metavar="DIR",
+        help="also write model_data.cc/.h and model_settings.h into this sketch folder (holds wakebench.ino)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the report")
     p.set_defaults(run=cmd_export)
 
@@ -212,7 +219,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     printer = EventPrinter(args.json)
     token = CancelToken()
     with _stop_on_signals(token, printer):
-        report = export_run(run, on_event=printer, cancel=token)
+        report = export_run(run, firmware_dir=args.firmware_dir, on_event=printer, cancel=token)
     if not args.json:
         print(
             f"{run.path}: model {report.model_bytes:,} bytes, arena {report.arena_bytes:,} bytes (measured in TFLM)"
@@ -222,6 +229,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"test accuracy ({report.test_clips} clips): float {_percent(report.float_accuracy)}, int8 {_percent(report.int8_accuracy)}"
         )
         print(f"wrote {', '.join(report.files)} and report.json")
+        if args.firmware_dir is not None:
+            print(
+                f"installed model {report.model_sha8} into {args.firmware_dir} (build it: firmware/README.md)"
+            )
     return 0
 
 
