@@ -7,7 +7,6 @@ opens one error dialog and the app stays usable. TensorFlow is only ever importe
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -335,10 +334,14 @@ class WakebenchApp(App[None]):
         from core.data.speech_commands import fetch_speech_commands
 
         fetch_speech_commands(self.project_dir / dest, on_event=self._reporter("data"), cancel=cancel)
-        if self.config.data.speech_commands_dir != dest:
-            # Train with what was just fetched (the CLI prints this as a hint; here the user chose the folder).
-            data = dataclasses.replace(self.config.data, speech_commands_dir=dest)
-            self.call_from_thread(self._save_config, self.config.replace(data=data))
+        # On the app's thread, so that it cannot interleave with another save of the project file.
+        self.call_from_thread(self._use_speech_commands, self.project_dir / dest)
+
+    def _use_speech_commands(self, dest: Path) -> None:
+        from core.data.speech_commands import use_speech_commands
+
+        # Core records the folder in wakebench.toml, exactly as `wakebench data fetch` does.
+        self.config = use_speech_commands(self.config_path, dest)
 
     # ---- training -------------------------------------------------------------------------------------
 

@@ -65,7 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="download and extract Google Speech Commands (resumable)",
         description="Stream the archive with progress, resume an interrupted download, check gzip/tar "
         "integrity and the published checksum where one is known, extract safely. Running it again "
-        "when it is complete does nothing.",
+        "when it is complete does nothing. In a project folder, data.speech_commands_dir in "
+        "wakebench.toml is then set to DEST.",
     )
     p.add_argument("dataset", choices=["speech-commands"], help="what to fetch")
     p.add_argument("--version", default="0.02", choices=sorted(KNOWN_ARCHIVES), help="dataset version")
@@ -140,8 +141,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from core.data.speech_commands import fetch_speech_commands
+    from core.data.speech_commands import fetch_speech_commands, use_speech_commands
 
+    project_file = find_project(".")
     config, root = _project()
     dest = (
         args.dest
@@ -160,8 +162,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         state = "already there" if result.already_done else "downloaded and extracted"
         checked = "sha256 verified" if result.checksum_verified else "no published checksum; gzip/tar checked"
         print(f"Speech Commands {result.version}: {result.files} files in {dest} ({state}; {checked})")
-        if not config.data.speech_commands_dir:
+    if project_file is None:
+        if not args.json:
             print(f'to train with it, set speech_commands_dir = "{dest}" under [data] in wakebench.toml')
+        return 0
+    # Train with what was just fetched: the project file records it (the app does the same).
+    updated = use_speech_commands(project_file, dest)
+    if not args.json:
+        setting = updated.data.speech_commands_dir
+        if setting == config.data.speech_commands_dir:
+            print(f'{project_file}: data.speech_commands_dir is already "{setting}"')
+        else:
+            print(f'{project_file}: set data.speech_commands_dir = "{setting}"')
     return 0
 
 

@@ -5,15 +5,18 @@ with an HTTP Range request (and starting over when a server ignores Range), chec
 SHA-256 where they are known, reads the whole gzip/tar stream (gzip checks its CRC at the end), and
 extracts into a staging folder first, refusing absolute paths, `..` and links that leave DEST.
 Only then are the files moved into DEST and a completion marker written; a second run with the
-marker present does nothing.
+marker present does nothing. `use_speech_commands` then points a project's wakebench.toml at DEST
+(the command line and the app both call it, so they record the same thing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import http.client
 import json
+import os
 import posixpath
 import shutil
 import tarfile
@@ -26,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core.config import ProjectConfig, load_config, save_config
 from core.errors import Cancelled, DownloadError
 from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
 
@@ -166,6 +170,41 @@ def fetch_speech_commands(
     shutil.rmtree(work, ignore_errors=True)
     on_event(Done(result.to_dict()))
     return result
+
+
+def use_speech_commands(project_file: str | Path, dest: str | Path) -> ProjectConfig:
+    """Set `data.speech_commands_dir` of the project in `project_file` to `dest` and save it atomically.
+
+    `dest` is a path as the caller used it (relative ones start from the current folder). It is written
+    relative to the project folder when it lies inside it, so the project can move; absolute otherwise.
+    Every other setting is read from the file and written back unchanged; a file that cannot be read
+    raises ConfigError and is left alone. A setting already naming the same folder is kept as written.
+    """
+    project_file = Path(project_file)
+    config = load_config(project_file)
+    folder = project_file.parent
+    current = config.data.speech_commands_dir
+    if current and _same_folder(folder / current, Path(dest)):
+        return config
+    data = dataclasses.replace(config.data, speech_commands_dir=_project_relative(Path(dest), folder))
+    config = config.replace(data=data)
+    save_config(config, project_file)
+    return config
+
+
+def _project_relative(path: Path, folder: Path) -> str:
+    # Compare the paths as given first (keeps a symlinked data folder as named), then fully resolved.
+    for p, root in (
+        (Path(os.path.abspath(path)), Path(os.path.abspath(folder))),
+        (path.resolve(), folder.resolve()),
+    ):
+        if p.is_relative_to(root):
+            return p.relative_to(root).as_posix()
+    return str(Path(os.path.abspath(path)))
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b) or a.resolve() == b.resolve()
 
 
 # --- download --------------------------------------------------------------------------------

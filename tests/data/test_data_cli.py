@@ -65,7 +65,8 @@ def test_init_can_point_at_speech_commands(tmp_path, capsys):
     assert load_config(tmp_path / "wakebench.toml").data.speech_commands_dir == "/data/sc"
 
 
-def test_fetch_from_a_mirror_url_with_json_progress(tmp_path, archive_server, capsys):
+def test_fetch_from_a_mirror_url_with_json_progress(tmp_path, archive_server, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no wakebench.toml here
     files = {f"./go/ab{i}_nohash_0.wav": wav_bytes(tone(300, 0.2)) for i in range(3)}
     archive_server.files["/sc.tar.gz"] = make_tar_gz(files)
     dest = tmp_path / "sc"
@@ -83,7 +84,30 @@ def test_fetch_from_a_mirror_url_with_json_progress(tmp_path, archive_server, ca
     assert lines[-1]["event"] == "done" and lines[-1]["files"] == 3
     assert {line.get("stage") for line in lines if line["event"] == "progress"} >= {"download", "extract"}
     assert main(args) == 0
-    assert "already there" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "already there" in out
+    assert f'set speech_commands_dir = "{dest}"' in out  # without a project only a hint
+    assert not (tmp_path / "wakebench.toml").exists()
+
+
+def test_fetch_in_a_project_folder_records_the_folder_in_the_project(
+    tmp_path, archive_server, capsys, monkeypatch
+):
+    archive_server.files["/sc.tar.gz"] = make_tar_gz({"./stop/ab_nohash_0.wav": wav_bytes(tone(300, 0.2))})
+    assert main(["init", str(tmp_path), "--words", "seth,stop", "--board", "nano33ble"]) == 0
+    before = load_config(tmp_path / "wakebench.toml")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    args = ["data", "fetch", "speech-commands", "--url", archive_server.url("/sc.tar.gz")]
+    assert main(args) == 0
+    assert 'wakebench.toml: set data.speech_commands_dir = "data/speech_commands"' in capsys.readouterr().out
+    assert (tmp_path / "data/speech_commands/stop/ab_nohash_0.wav").is_file()
+    after = load_config(tmp_path / "wakebench.toml")
+    assert after.data.speech_commands_dir == "data/speech_commands"
+    assert after.replace(data=before.data) == before  # words, board and the rest untouched
+
+    assert main(args) == 0  # again: nothing to download, nothing to change
+    assert 'is already "data/speech_commands"' in capsys.readouterr().out
 
 
 def test_fetch_failures_exit_non_zero_with_the_reason(tmp_path, archive_server, capsys):

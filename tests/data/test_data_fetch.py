@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tarfile
 from pathlib import Path
@@ -9,9 +10,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.config import (
+    PROJECT_FILE,
+    BoardSettings,
+    DataSettings,
+    ProjectConfig,
+    RecognizerSettings,
+    TrainingSettings,
+    load_config,
+    save_config,
+)
 from core.data import speech_commands
-from core.data.speech_commands import KNOWN_ARCHIVES, MARKER, WORKDIR, fetch_speech_commands
-from core.errors import Cancelled, DownloadError
+from core.data.speech_commands import (
+    KNOWN_ARCHIVES,
+    MARKER,
+    WORKDIR,
+    fetch_speech_commands,
+    use_speech_commands,
+)
+from core.errors import Cancelled, ConfigError, DownloadError
 from core.events import CancelToken, Log, Progress
 from tests.audio_factory import noise, tone, wav_bytes
 from tests.data.conftest import make_tar_gz
@@ -203,3 +220,57 @@ def test_a_destination_holding_other_files_is_left_alone(tmp_path, archive_serve
         fetch_speech_commands(dest, url=archive_server.url("/sc.tar.gz"))
     assert (dest / "precious.txt").read_text() == "keep me"
     assert np.array_equal(sorted(p.name for p in dest.iterdir()), ["precious.txt"])
+
+
+# --- recording the fetched folder in the project ---------------------------------------------
+
+
+def _custom_project(folder: Path) -> tuple[Path, ProjectConfig]:
+    """A project whose every table differs from the defaults, so a lost setting shows."""
+    config = ProjectConfig(
+        words=["seth", "hey bench"],
+        data=DataSettings(synth_per_word=7, recordings_dir="takes", validation_percentage=20.0),
+        training=TrainingSettings(steps=[30, 10], learning_rates=[0.01, 0.001], batch_size=9),
+        recognizer=RecognizerSettings(detection_threshold=150, suppression_ms=900),
+        board=BoardSettings(profile="nano33ble", port="/dev/ttyACM3"),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    save_config(config, folder / PROJECT_FILE)
+    return folder / PROJECT_FILE, config
+
+
+def test_use_speech_commands_sets_only_that_setting_relative_to_the_project(tmp_path):
+    project_file, before = _custom_project(tmp_path / "proj")
+    updated = use_speech_commands(project_file, tmp_path / "proj" / "data" / "sc")
+    expected = before.replace(data=dataclasses.replace(before.data, speech_commands_dir="data/sc"))
+    assert updated == expected
+    assert load_config(project_file) == expected
+
+
+def test_use_speech_commands_takes_relative_paths_from_the_current_folder(tmp_path, monkeypatch):
+    project_file, _ = _custom_project(tmp_path / "proj")
+    monkeypatch.chdir(tmp_path / "proj")
+    assert use_speech_commands(PROJECT_FILE, "data/../big/sc").data.speech_commands_dir == "big/sc"
+    monkeypatch.chdir(tmp_path)
+    assert use_speech_commands(project_file, "shared/sc").data.speech_commands_dir == str(
+        tmp_path / "shared/sc"
+    )
+    assert load_config(project_file).data.speech_commands_dir == str(tmp_path / "shared/sc")
+
+
+def test_use_speech_commands_keeps_a_setting_that_already_names_the_folder(tmp_path):
+    project_file, config = _custom_project(tmp_path / "proj")
+    save_config(
+        config.replace(data=dataclasses.replace(config.data, speech_commands_dir="./sc/")), project_file
+    )
+    text = project_file.read_text()
+    assert use_speech_commands(project_file, tmp_path / "proj" / "sc").data.speech_commands_dir == "./sc/"
+    assert project_file.read_text() == text
+
+
+def test_use_speech_commands_leaves_an_unreadable_project_file_alone(tmp_path):
+    project_file = tmp_path / PROJECT_FILE
+    project_file.write_text("words = [stop\n")
+    with pytest.raises(ConfigError, match=PROJECT_FILE):
+        use_speech_commands(project_file, tmp_path / "sc")
+    assert project_file.read_text() == "words = [stop\n"
