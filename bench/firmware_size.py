@@ -1,5 +1,5 @@
 """Print the Cortex-M4F size of the firmware's portable parts (recognizer, protocol encoder, feature ring
-buffer, audio ring) and of the default model, against both boards' flash and RAM.
+buffer, audio ring, inference schedule) and of the default model, against both boards' flash and RAM.
 
     python bench/firmware_size.py
 
@@ -21,7 +21,13 @@ sys.path.insert(0, str(ROOT))
 
 from core.boards import SKETCH_BUFFER_BYTES, board_profiles  # noqa: E402
 
-PORTABLE = ["recognize_commands", "serial_protocol", "feature_ring_buffer", "audio_ring"]
+PORTABLE = [
+    "recognize_commands",
+    "serial_protocol",
+    "feature_ring_buffer",
+    "audio_ring",
+    "inference_schedule",
+]
 FLAGS = [
     "-std=c++17",
     "-mcpu=cortex-m4",

@@ -20,7 +20,7 @@ from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ExportError
 from core.features import FLOAT_SCALE
 from core.fileio import write_text_atomic
-from core.recognize import check_settings, queue_capacity
+from core.recognize import check_cadence, check_settings, queue_capacity
 
 MODEL_DATA_H = "model_data.h"
 MODEL_DATA_CC = "model_data.cc"
@@ -105,6 +105,7 @@ def check_firmware_model(spec: FirmwareModel) -> None:
     if not re.fullmatch(r"[0-9a-f]{8}", spec.sha8):
         raise ExportError(f"model hash must be 8 lowercase hex digits, got {spec.sha8!r}")
     check_settings(spec.recognizer)
+    check_cadence(spec.recognizer, spec.features.stride_ms)
 
 
 def _float_literal(value: float) -> str:
@@ -207,6 +208,10 @@ def render_model_settings_h(spec: FirmwareModel) -> str:
         f"constexpr int32_t kSuppressionMs = {r.suppression_ms};",
         f"constexpr int32_t kMinimumCount = {r.minimum_count};",
         f"constexpr int kRecognizerMaxResults = {queue_capacity(r, f.stride_ms)};",
+        "",
+        "// Inference cadence: the model runs when the window has filled, then once every this many new",
+        "// feature frames (core/live.py on the PC follows the same rule with the same value).",
+        f"constexpr int kInferenceEveryFrames = {r.inference_every_frames};",
         "",
         f"// Tensor arena: {spec.arena_bytes} bytes measured by the TFLM interpreter, plus headroom.",
         f"constexpr int kTensorArenaSize = {arena_with_margin(spec.arena_bytes)};",

@@ -124,6 +124,17 @@ class RecognizerSettings:
     detection_threshold: int = doc(200, "Averaged score (0-255) a word must reach.")
     suppression_ms: int = doc(1500, "Quiet time after a detection.")
     minimum_count: int = doc(2, "Fewest inferences in the window before deciding.")
+    # One cadence for the board (kInferenceEveryFrames in model_settings.h) and the PC (detect, listen,
+    # the app), so both see the same windows and take the same decisions. 7 frames = 140 ms: one TFLM
+    # inference of tiny_conv costs ~1 ms on a 2-core PC, so every frame gives ~19x real time and every
+    # 7th ~110x (bench/detect_speed.py; the target is >= 100x), while detecting about as well as every
+    # 4-6 (bench/recognizer_tuning.py; recall drops at 8). micro_speech boards infer about every
+    # 100-200 ms too. With the 200 ms window and minimum count 2, two results still fit the window.
+    inference_every_frames: int = doc(
+        7,
+        "Run the model once every this many new feature frames (default 7 = 140 ms), the same on the "
+        "board and the PC; the first run is when the model's window (49 frames) has filled.",
+    )
 
 
 @dataclass(frozen=True)
@@ -213,7 +224,19 @@ def load_config(path: str | Path) -> ProjectConfig:
         raise ConfigError(f"{path}: no such project file", "create one with `wakebench init`") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return _build(ProjectConfig, values, path.name)
+    return _check_config(_build(ProjectConfig, values, path.name), path.name)
+
+
+def _check_config(config: ProjectConfig, where: str) -> ProjectConfig:
+    """Refuse, as soon as it is read, a value no command could run with."""
+    every = config.recognizer.inference_every_frames
+    if every < 1:
+        raise ConfigError(
+            f"{where}: recognizer.inference_every_frames must be at least 1, got {every}",
+            "set inference_every_frames in the [recognizer] table of wakebench.toml to 1 or more "
+            "(1 = run the model on every 20 ms frame)",
+        )
+    return config
 
 
 def find_project(start: str | Path = ".") -> Path | None:
@@ -266,5 +289,6 @@ def save_config(config: ProjectConfig, path: str | Path) -> None:
 
 
 def config_from_dict(values: dict[str, Any]) -> ProjectConfig:
-    """Rebuild a config from `to_dict()` output (e.g. a run's resolved config)."""
-    return _build(ProjectConfig, values, "config")
+    """Rebuild a config from `to_dict()` output (e.g. a run's resolved config); settings added since it
+    was saved take their defaults."""
+    return _check_config(_build(ProjectConfig, values, "config"), "config")

@@ -34,5 +34,6 @@ int main() {
          static_cast<int>(kAverageWindowMs), kDetectionThreshold, static_cast<int>(kSuppressionMs),
          static_cast<int>(kMinimumCount));
   printf("max_results %d\narena %d\n", kRecognizerMaxResults, kTensorArenaSize);
+  printf("inference_every_frames %d\n", kInferenceEveryFrames);
   return 0;
 }

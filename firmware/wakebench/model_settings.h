@@ -48,6 +48,10 @@ constexpr int32_t kSuppressionMs = 1500;
 constexpr int32_t kMinimumCount = 2;
 constexpr int kRecognizerMaxResults = 12;
 
+// Inference cadence: the model runs when the window has filled, then once every this many new
+// feature frames (core/live.py on the PC follows the same rule with the same value).
+constexpr int kInferenceEveryFrames = 7;
+
 // Tensor arena: 9648 bytes measured by the TFLM interpreter, plus headroom.
 constexpr int kTensorArenaSize = 10672;
 

@@ -16,6 +16,7 @@
 #include "command_responder.h"
 #include "feature_provider.h"
 #include "feature_ring_buffer.h"
+#include "inference_schedule.h"
 #include "model_check.h"
 #include "model_data.h"
 #include "model_settings.h"
@@ -43,6 +44,9 @@ char g_error_code[8];
 const int8_t kSilentFeature = QuantizeFeature(0, kFeatureFloatScale, kInputScale, kInputZeroPoint);
 
 FeatureRingBuffer g_features(kFeatureFrames, kFeatureBins, g_feature_storage, kSilentFeature);
+// The model runs once the window has filled, then once every kInferenceEveryFrames new frames: the
+// run's setting, the same cadence the PC uses (core/live.py), so both take the same decisions.
+InferenceSchedule g_schedule(kFeatureFrames, kInferenceEveryFrames);
 const RecognizerConfig kRecognizerConfig = {kAverageWindowMs, kDetectionThreshold, kSuppressionMs,
                                             kMinimumCount};
 RecognizeCommands g_recognizer(kRecognizerConfig, kLabelCount, kRecognizerMaxResults, g_result_times,
@@ -103,13 +107,6 @@ bool SetUpModel() {
   return true;
 }
 
-void OnFeatureFrame(uint32_t time_ms, const int8_t* frame) {
-  if (!g_stream_features) return;
-  uint8_t bytes[kFeatureBins];
-  for (int i = 0; i < kFeatureBins; ++i) bytes[i] = static_cast<uint8_t>(frame[i] + 128);
-  const int length = EncodeFeatures(g_line, sizeof(g_line), time_ms, bytes, kFeatureBins);
-  if (length > 0) g_writer->SendDroppable(g_line, length);
-}
 
 void HandleCommand() {
   if (g_commands.overflowed()) {
@@ -176,7 +173,7 @@ void StreamAudio() {
   }
 }
 
-void RunModel() {
+void RunModel(uint32_t now) {
   TfLiteTensor* input = g_interpreter->input(0);
   g_features.CopyTo(input->data.int8);
   if (g_interpreter->Invoke() != kTfLiteOk) {
@@ -187,7 +184,6 @@ void RunModel() {
   for (int i = 0; i < kLabelCount; ++i) {
     g_scores[i] = static_cast<uint8_t>(output->data.int8[i] + 128);
   }
-  const uint32_t now = FeatureProviderTimeMs();
   if (g_stream_scores) {
     const int length = EncodeScores(g_line, sizeof(g_line), now, g_scores, kLabelCount);
     if (length > 0) g_writer->SendDroppable(g_line, length);
@@ -204,6 +200,19 @@ void RunModel() {
   if (label[0] == '_') return;  // _silence_ and _unknown_ are not commands.
   SendReliable(EncodeDetection(g_line, sizeof(g_line), now, label, result.score));
   RespondToCommand(now, result.label_index, label, result.score);
+}
+
+// Called for each new feature frame right after it entered the window, so a scheduled inference sees
+// exactly the window ending with this frame (and its time), as on the PC, even when one loop catches
+// up on several frames.
+void OnFeatureFrame(uint32_t time_ms, const int8_t* frame) {
+  if (g_stream_features) {
+    uint8_t bytes[kFeatureBins];
+    for (int i = 0; i < kFeatureBins; ++i) bytes[i] = static_cast<uint8_t>(frame[i] + 128);
+    const int length = EncodeFeatures(g_line, sizeof(g_line), time_ms, bytes, kFeatureBins);
+    if (length > 0) g_writer->SendDroppable(g_line, length);
+  }
+  if (g_schedule.OnFrame() && g_model_ok) RunModel(time_ms);
 }
 
 }  // namespace
@@ -228,8 +237,8 @@ void setup() {
 void loop() {
   ReadHostCommands();
   g_writer->Flush();
-  const int new_frames = FeatureProviderUpdate(AudioProviderRing(), &g_features, OnFeatureFrame);
+  // Pushes each new frame into the window and calls OnFeatureFrame, which runs the model on schedule.
+  FeatureProviderUpdate(AudioProviderRing(), &g_features, OnFeatureFrame);
   if (g_stream_audio) StreamAudio();
-  if (new_frames > 0 && g_model_ok && g_features.filled() == kFeatureFrames) RunModel();
   CommandResponderUpdate(FeatureProviderTimeMs());
 }

@@ -113,6 +113,8 @@ def test_generated_headers_compile_and_say_the_same(tmp_path, model):
     assert int(values["frames"]) * int(values["bins"]) == int(values["elements"]) == 1960
     window_ms = int(setting("kAverageWindowMs"))
     assert int(values["max_results"]) >= window_ms // 20 + 1  # a full window at one inference per frame
+    # The board runs the model at the cadence the PC uses for the project's default settings.
+    assert int(values["inference_every_frames"]) == RecognizerSettings().inference_every_frames == 7
 
 
 @pytest.mark.slow

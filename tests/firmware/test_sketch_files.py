@@ -56,3 +56,14 @@ def test_each_seam_header_starts_with_its_contract():
         head = header.read_text().splitlines()[0]
         assert head.startswith("// Seam:") or head.startswith("// Board"), f"{header.name}: {head}"
         assert "Contract" in header.read_text(), header.name
+
+
+def test_the_loop_runs_the_model_on_the_generated_schedule_only():
+    """The sketch cannot be compiled here: check that inference goes through the host-tested
+    InferenceSchedule at the generated cadence, from the per-frame callback (one window per frame)."""
+    sketch = (SKETCH_DIR / "wakebench.ino").read_text()
+    assert "InferenceSchedule g_schedule(kFeatureFrames, kInferenceEveryFrames);" in sketch
+    calls = re.findall(r"^\s*(.*)\bRunModel\((\w*)\);", sketch, re.M)
+    assert calls == [("if (g_schedule.OnFrame() && g_model_ok) ", "time_ms")]
+    callback = sketch.split("void OnFeatureFrame(", 1)[1].split("\n}\n", 1)[0]
+    assert "RunModel(time_ms)" in callback

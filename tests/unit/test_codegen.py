@@ -59,6 +59,9 @@ def test_settings_carry_labels_features_recognizer_and_hash():
     assert "kFeatureFrames = 49;" in settings and "kFeatureBins = 40;" in settings
     assert "kAverageWindowMs = 750;" in settings and "kDetectionThreshold = 180;" in settings
     assert "kSuppressionMs = 1000;" in settings and "kMinimumCount = 2;" in settings
+    assert "kInferenceEveryFrames = 7;" in settings  # the default cadence
+    every3 = RecognizerSettings(inference_every_frames=3)
+    assert "kInferenceEveryFrames = 3;" in render_firmware_files(spec(recognizer=every3))[MODEL_SETTINGS_H]
     assert "kInputZeroPoint = -128;" in settings
     assert f"kTensorArenaSize = {arena_with_margin(9400)};" in settings
     assert "Do not edit" in settings
@@ -96,6 +99,8 @@ def test_arena_margin_is_at_least_a_kilobyte_and_aligned():
         ({"arena_bytes": 0}, "arena"),
         ({"model_hash": "XYZ"}, "8 lowercase hex"),
         ({"recognizer": RecognizerSettings(detection_threshold=300)}, "detection_threshold"),
+        ({"recognizer": RecognizerSettings(inference_every_frames=0)}, "inference_every_frames"),
+        ({"recognizer": RecognizerSettings(inference_every_frames=11)}, "nothing would ever be detected"),
     ],
 )
 def test_values_the_board_cannot_hold_are_refused(changes, message):

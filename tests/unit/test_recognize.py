@@ -10,7 +10,14 @@ import pytest
 
 from core.config import RecognizerSettings
 from core.errors import ConfigError
-from core.recognize import Detection, RecognizeCommands, TimeOrderError, queue_capacity
+from core.recognize import (
+    Detection,
+    RecognizeCommands,
+    TimeOrderError,
+    check_cadence,
+    queue_capacity,
+    results_in_window,
+)
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 sys.path.insert(0, str(VECTORS))
@@ -97,6 +104,7 @@ def test_bad_scores_are_refused(scores, message):
         (RecognizerSettings(average_window_ms=0), "average_window_ms"),
         (RecognizerSettings(suppression_ms=-1), "suppression_ms"),
         (RecognizerSettings(minimum_count=-2), "minimum_count"),
+        (RecognizerSettings(inference_every_frames=0), "inference_every_frames"),
     ],
 )
 def test_settings_the_board_cannot_hold_are_a_config_error(settings, field):
@@ -113,3 +121,26 @@ def test_queue_capacity_holds_a_full_window_at_one_inference_per_frame():
     for i in range(300):
         scores = [(i * 7 + k * 31) % 256 for k in range(4)]
         assert bounded.process(scores, i * 20) == unbounded.process(scores, i * 20)
+
+
+@pytest.mark.parametrize(
+    "settings, every, fits",
+    [
+        (RecognizerSettings(), 7, 2),  # the defaults: 140 ms apart, two results in 200 ms
+        (RecognizerSettings(), 10, 2),  # a result exactly 200 ms old stays
+        (RecognizerSettings(), 11, 1),
+        (RecognizerSettings(), 1, 11),
+        (RecognizerSettings(average_window_ms=1000, minimum_count=3), 25, 3),
+        (RecognizerSettings(average_window_ms=1000, minimum_count=3), 26, 2),
+    ],
+)
+def test_a_cadence_is_refused_exactly_when_the_recognizer_could_never_decide(settings, every, fits):
+    assert results_in_window(settings, 20, every) == fits
+    recognizer = RecognizeCommands(LABELS, settings)
+    decided = [recognizer.process(STOP, i * every * 20) is not None for i in range(20)]
+    if any(decided):
+        check_cadence(settings, 20, every)
+    else:
+        with pytest.raises(ConfigError, match="nothing would ever be detected"):
+            check_cadence(settings, 20, every)
+    assert any(decided) == (fits >= max(settings.minimum_count, 2))
