@@ -5,7 +5,8 @@ Makes a long recording of spaced keywords over noise (espeak-ng, tests/live/keyw
 - `core.live.detect_file` (frontend + int8 model in the TFLM interpreter + recognizer) at several
   inference strides (`--every N`: the model runs every N frames of 20 ms),
 - the `wakebench detect` command end to end (a fresh process: start-up, WAV reading, everything),
-and prints the real-time factors. The default stride of `detect` is core.live.DETECT_INFER_EVERY.
+and prints the real-time factors. `detect` runs the model at the run's `[recognizer]
+inference_every_frames` (the board's cadence too); the stride timed for the command is that one.
 
 Usage: python bench/detect_speed.py [RUN] [--minutes 5] [--every 1,2,4,6,7,8,10]
 RUN is an exported run directory (runs/<id> with model.tflite); without one, a tiny stop/go model is
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.audio import write_wav  # noqa: E402
-from core.live import DETECT_INFER_EVERY, detect_file, load_run_model  # noqa: E402
+from core.live import detect_file, load_run_model  # noqa: E402
 from core.streaming_features import stream_features  # noqa: E402
 from tests.live.keyword_stream import espeak_stream  # noqa: E402
 
@@ -66,10 +67,15 @@ def main() -> int:
             print("no RUN given: training and exporting a tiny stop/go model ...", flush=True)
             run = train_tiny_run(tmp_path / "project")
         run_dir, model = load_run_model(run)
+        every_config = run_dir.config.recognizer.inference_every_frames
         words = list(run_dir.labels[2:])
         wav = tmp_path / "long.wav"
         audio_s = make_recording(words, args.minutes, wav)
         print(f"recording: {audio_s:.0f} s of {', '.join(words)} and other words over noise; model {run}")
+        print(
+            f"the run's inference cadence (recognizer.inference_every_frames, board and PC): every "
+            f"{every_config} frames = {every_config * run_dir.config.features.stride_ms} ms"
+        )
 
         from core.audio import read_wav
 
@@ -84,10 +90,10 @@ def main() -> int:
         t = best_of(1, lambda: [model.scores(window) for _ in range(n)])
         print(f"one TFLM inference:              {t / n * 1000:8.2f} ms")
 
-        strides = [int(x) for x in args.every.split(",")]
+        strides = sorted({int(x) for x in args.every.split(",")} | {every_config})
         for every in strides:
             t = best_of(1, lambda every=every: detect_file(run, wav, infer_every=every))
-            mark = "  <- detect default" if every == DETECT_INFER_EVERY else ""
+            mark = "  <- the run's cadence" if every == every_config else ""
             print(
                 f"detect_file --every {every:<3} ({1000 / (every * 20):4.0f} inferences/s): "
                 f"{audio_s / t:6.0f}x real time{mark}"
@@ -103,7 +109,7 @@ def main() -> int:
             return 1
         lines = result.stdout.strip().splitlines()
         print(
-            f"`wakebench detect` (new process, default --every {DETECT_INFER_EVERY}): "
+            f"`wakebench detect` (new process, the run's cadence, every {every_config}): "
             f"{audio_s / t:6.0f}x real time, {len(lines) - 1} detections in {t:.2f} s"
         )
     return 0

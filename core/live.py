@@ -6,8 +6,13 @@ sliding 49-frame window → int8 model in the TFLM interpreter → RecognizeComm
 - `detect_file(run_dir, wav)` runs a whole recording through the same path as fast as possible.
 
 The model runs on a frame once the window is full (the first `frames` frames of a stream), then every
-`infer_every` frames; 1 = on every 20 ms frame. Times are stream times in ms at the end of the newest
-frame's window, so a file gives the same times however fast it is played.
+`inference_every_frames` frames (default 7 = 140 ms, for >= 100x real time on a file; the measurements
+are in core/config.py's RecognizerSettings): the run's `[recognizer]` setting, which the board uses too
+(`kInferenceEveryFrames` in model_settings.h, the same rule in firmware/wakebench/inference_schedule.cc),
+so the PC and the board run the model on the same windows and take the same decisions. `infer_every`
+overrides it for an experiment (`wakebench detect/listen --every N`; 1 = on every 20 ms frame). Times are
+stream times in ms at the end of the newest frame's window, so a file gives the same times however fast
+it is played.
 """
 
 from __future__ import annotations
@@ -23,15 +28,8 @@ from core.audio_sources import AudioSource, FileSource
 from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ExportError
 from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
-from core.recognize import Detection, RecognizeCommands
+from core.recognize import Detection, RecognizeCommands, check_cadence, check_settings
 from core.streaming_features import StreamingFrontend
-
-# Default inference stride of `detect_file` (frames of 20 ms). One TFLM inference of tiny_conv costs
-# ~1 ms here (all compute; a second process adds only ~10 % throughput on this machine), so inferring
-# on every frame like the board (`--every 1`) runs at ~19x real time. Every 7th frame (140 ms) reaches
-# ~110x (bench/detect_speed.py: every 6 ~98x, 8 ~124x) while detecting about as well as every 4-6 on
-# held-out audio (bench/recognizer_tuning.py; recall drops at 8).
-DETECT_INFER_EVERY = 7
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,10 @@ class LiveFrame:
 
 
 class StreamingDetector:
-    """The detection pipeline without I/O: `push(samples)` -> the `LiveFrame`s those samples completed."""
+    """The detection pipeline without I/O: `push(samples)` -> the `LiveFrame`s those samples completed.
+
+    The model runs every `recognizer.inference_every_frames` frames unless `infer_every` overrides it.
+    """
 
     def __init__(
         self,
@@ -84,14 +85,17 @@ class StreamingDetector:
         labels: Sequence[str],
         features: FeatureSettings,
         recognizer: RecognizerSettings,
-        infer_every: int = 1,
+        infer_every: int | None = None,
     ) -> None:
-        if infer_every < 1:
+        if infer_every is not None and infer_every < 1:
             raise ValueError(f"infer_every must be at least 1 frame, got {infer_every}")
+        check_settings(recognizer)
+        every = recognizer.inference_every_frames if infer_every is None else infer_every
+        check_cadence(recognizer, features.stride_ms, every)
         self.model = model
         self.labels = list(labels)
         self.settings = features
-        self.infer_every = infer_every
+        self.infer_every = every
         self.frontend = StreamingFrontend(features)
         self.recognizer = RecognizeCommands(self.labels, recognizer)
         self.reset()
@@ -155,14 +159,15 @@ class LiveDetector:
     """Detection on a live `AudioSource` with an exported run's int8 model, as on the board.
 
     `frames()` yields a `LiveFrame` per 20 ms feature frame (for a spectrogram and score bars);
-    `detections()` yields only the new keyword detections.
+    `detections()` yields only the new keyword detections. The model runs at the run's cadence
+    (`recognizer.inference_every_frames`, of `recognizer` when given) unless `infer_every` overrides it.
     """
 
     def __init__(
         self,
         run: str | Path | Any,
         source: AudioSource,
-        infer_every: int = 1,
+        infer_every: int | None = None,
         recognizer: RecognizerSettings | None = None,
         model: ScoringModel | None = None,
     ) -> None:
@@ -214,13 +219,14 @@ def feature_frames(
 def detect_file(
     run: str | Path | Any,
     audio_path: str | Path,
-    infer_every: int = DETECT_INFER_EVERY,
+    infer_every: int | None = None,
     recognizer: RecognizerSettings | None = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
 ) -> list[Detection]:
     """New keyword detections in a recording, through the same streaming path as the microphone
-    (`LiveDetector` on a file source read as fast as possible).
+    (`LiveDetector` on a file source read as fast as possible), at the run's inference cadence unless
+    `infer_every` overrides it.
 
     Reports WordDetected for each detection as it is found, Progress (seconds of audio done), and ends
     with Done({"detections": n, "audio_s": ...}).

@@ -96,7 +96,7 @@ def stream_batches(
             if time.monotonic() - last >= BATCH_SECONDS:
                 yield flush()
     else:
-        detector = LiveDetector(run_dir, tap)
+        detector = LiveDetector(run_dir, tap)  # at the run's inference cadence, as on the board
         labels_out[:] = detector.labels
         for live in detector.frames(cancel):
             pending.append(live.features)

@@ -14,8 +14,9 @@ from typing import Any
 from core.cli.output import EventPrinter, print_json
 from core.config import DataSettings, find_project, load_config
 
-DEFAULT_LISTEN_EVERY = (
-    1  # the microphone runs at real time anyway: infer on every 20 ms frame, like the board
+EVERY_HELP = (
+    "run the model every N feature frames of 20 ms instead of the run's own cadence (default: its "
+    "[recognizer] inference_every_frames, which the board uses too; 1 = every frame)"
 )
 
 
@@ -30,12 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "audio", metavar="AUDIO.wav", help="recording to search (any WAV; resampled to 16 kHz mono)"
     )
-    p.add_argument(
-        "--every",
-        type=_positive_int,
-        metavar="N",
-        help="run the model every N feature frames of 20 ms (default 7, for speed; 1 = the board's cadence)",
-    )
+    p.add_argument("--every", type=_positive_int, metavar="N", help=EVERY_HELP)
     p.add_argument("--json", action="store_true", help='one {"time_s", "word", "score"} object per line')
     p.set_defaults(run=cmd_detect)
 
@@ -49,13 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--device", help="input device index or part of its name (default: the system default)")
     p.add_argument("--list", action="store_true", help="list the input devices and exit")
-    p.add_argument(
-        "--every",
-        type=_positive_int,
-        default=DEFAULT_LISTEN_EVERY,
-        metavar="N",
-        help=f"run the model every N feature frames of 20 ms (default {DEFAULT_LISTEN_EVERY})",
-    )
+    p.add_argument("--every", type=_positive_int, metavar="N", help=EVERY_HELP)
     p.add_argument("--json", action="store_true", help="one JSON object per detection")
     p.set_defaults(run=cmd_listen)
 
@@ -89,7 +79,7 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from core.live import DETECT_INFER_EVERY, WordDetected, detect_file
+    from core.live import WordDetected, detect_file
 
     progress = None if args.json else EventPrinter(json_lines=False)
     started = time.perf_counter()
@@ -103,8 +93,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
         elif progress is not None:
             progress(event)
 
-    every = args.every or DETECT_INFER_EVERY
-    found = detect_file(args.run_dir, args.audio, infer_every=every, on_event=on_event)
+    found = detect_file(args.run_dir, args.audio, infer_every=args.every, on_event=on_event)
     elapsed = time.perf_counter() - started
     if args.json:
         print_json({"event": "done", "detections": len(found), "seconds": round(elapsed, 3)})

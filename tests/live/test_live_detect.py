@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +17,20 @@ from core.cli import live as cli_live
 from core.cli import main
 from core.errors import AudioError, WakebenchError
 from core.features import compute_stream_features
-from core.live import DETECT_INFER_EVERY, LiveDetector, detect_file, load_run_model
+from core.live import LiveDetector, detect_file, load_run_model
 from tests.live.keyword_stream import score_detections
+
+
+def run_with_cadence(run: Path, folder: Path, every: int | None) -> Path:
+    """A copy of `run` whose config asks for one inference every `every` frames (None: a config saved
+    before the setting existed, without the key)."""
+    shutil.copytree(run, folder)
+    config = json.loads((run / "config.json").read_text())
+    del config["recognizer"]["inference_every_frames"]
+    if every is not None:
+        config["recognizer"]["inference_every_frames"] = every
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
 
 
 def test_live_scores_are_the_models_scores_on_the_boards_features(tiny_run, keyword_recording):
@@ -68,10 +82,52 @@ def test_detect_text_output_at_the_default_stride_still_finds_the_words(tiny_run
     assert score_detections(stream, parsed).hits >= 5
 
 
-def test_detect_help_states_the_default_stride(capsys):
-    with pytest.raises(SystemExit):
-        main(["detect", "--help"])
-    assert f"default {DETECT_INFER_EVERY}," in capsys.readouterr().out
+def test_detect_help_says_the_default_cadence_is_the_runs(capsys):
+    for command in ("detect", "listen"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        help_text = " ".join(capsys.readouterr().out.split())
+        assert "default: its [recognizer] inference_every_frames, which the board uses too" in help_text
+
+
+def test_the_model_runs_at_the_cadence_of_the_runs_config(tiny_run, keyword_recording, tmp_path):
+    audio = keyword_recording[1].audio[: 16000 * 4]
+    for every, folder in ((3, "every3"), (None, "old_config")):
+        run = run_with_cadence(tiny_run, tmp_path / folder, every)
+        detector = LiveDetector(run, ArraySource(audio, chunk_ms=50))
+        ran = [f.index for f in detector.frames() if f.scores is not None]
+        step = every or 7  # a run saved before the setting existed gets the default
+        assert detector.pipeline.infer_every == step
+        assert ran == list(range(48, ran[-1] + 1, step)) and len(ran) > 10
+    # An explicit cadence overrides the run's.
+    detector = LiveDetector(tmp_path / "every3", ArraySource(audio, chunk_ms=50), infer_every=5)
+    assert [f.index for f in detector.frames() if f.scores is not None][:3] == [48, 53, 58]
+
+
+def test_detect_follows_the_runs_cadence_unless_every_is_given(tiny_run, keyword_recording, tmp_path, capsys):
+    path, _ = keyword_recording
+    run = run_with_cadence(tiny_run, tmp_path / "every3", 3)
+    at_3 = [(round(d.time_ms / 1000, 3), d.label) for d in detect_file(tiny_run, path, infer_every=3)]
+    at_7 = [(round(d.time_ms / 1000, 3), d.label) for d in detect_file(tiny_run, path)]
+    assert at_3 != at_7  # the cadence changes what is found when, so the comparisons below can fail
+    assert [(round(d.time_ms / 1000, 3), d.label) for d in detect_file(run, path)] == at_3
+
+    def cli(*extra: str) -> list[tuple[float, str]]:
+        assert main(["detect", str(run), str(path), "--json", *extra]) == 0
+        *lines, _ = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+        return [(round(d["time_s"], 3), d["word"]) for d in lines]
+
+    assert cli() == at_3
+    assert cli("--every", "7") == at_7
+
+
+def test_a_run_whose_cadence_is_not_positive_is_refused_clearly(
+    tiny_run, keyword_recording, tmp_path, capsys
+):
+    run = run_with_cadence(tiny_run, tmp_path / "every0", 0)
+    assert main(["detect", str(run), str(keyword_recording[0])]) == 1
+    err = capsys.readouterr().err
+    assert str(run / "config.json") in err and "inference_every_frames must be at least 1, got 0" in err
 
 
 def test_detect_on_a_bad_wav_or_an_unexported_run_says_what_to_do(tiny_run, tmp_path, capsys):
@@ -99,7 +155,7 @@ def test_listen_prints_what_detect_prints_for_the_same_audio(
     monkeypatch.setattr(cli_live, "open_microphone", lambda device: ArraySource(stream.audio, chunk_ms=20))
     assert main(["listen", str(tiny_run), "--json"]) == 0
     heard = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    expected = detect_file(tiny_run, path, infer_every=1)
+    expected = detect_file(tiny_run, path)  # both at the run's cadence
     assert [(h["word"], round(h["time_s"], 3)) for h in heard] == [
         (d.label, round(d.time_ms / 1000, 3)) for d in expected
     ]

@@ -8,6 +8,7 @@ import pytest
 
 from core.audio_sources import ArraySource
 from core.config import FeatureSettings, RecognizerSettings
+from core.errors import ConfigError
 from core.events import CancelToken
 from core.live import StreamingDetector, feature_frames
 from core.streaming_features import stream_features
@@ -91,6 +92,35 @@ def test_reset_forgets_the_window_and_the_recognizer():
 def test_infer_every_must_be_positive():
     with pytest.raises(ValueError, match="at least 1"):
         StreamingDetector(LoudnessScorer(), LABELS, FeatureSettings(), RecognizerSettings(), infer_every=0)
+
+
+@pytest.mark.parametrize("every", [7, 4])
+def test_without_an_override_the_model_runs_at_the_recognizer_settings_cadence(every):
+    scorer = LoudnessScorer()
+    settings = RecognizerSettings(inference_every_frames=every)
+    detector = StreamingDetector(scorer, LABELS, FeatureSettings(), settings)
+    frames = detector.push(_beeps())
+    assert [f.index for f in frames if f.scores is not None] == list(range(48, len(frames), every))
+
+
+def test_a_cadence_the_recognizer_could_never_decide_at_is_a_config_error():
+    # 11 frames = 220 ms between inferences: the 200 ms window never holds the 2 results it needs.
+    with pytest.raises(ConfigError, match="every 11 frames .220 ms. leaves 1 result") as info:
+        StreamingDetector(
+            LoudnessScorer(), LABELS, FeatureSettings(), RecognizerSettings(inference_every_frames=11)
+        )
+    assert "inference_every_frames" in info.value.hint
+    with pytest.raises(ConfigError, match="inference_every_frames must be at least 1"):
+        StreamingDetector(
+            LoudnessScorer(), LABELS, FeatureSettings(), RecognizerSettings(inference_every_frames=0)
+        )
+    # An override is checked the same way; a wider window makes room for it.
+    with pytest.raises(ConfigError, match="every 12 frames"):
+        StreamingDetector(LoudnessScorer(), LABELS, FeatureSettings(), RecognizerSettings(), infer_every=12)
+    wide = RecognizerSettings(average_window_ms=500)
+    assert (
+        StreamingDetector(LoudnessScorer(), LABELS, FeatureSettings(), wide, infer_every=12).infer_every == 12
+    )
 
 
 def test_feature_frames_of_a_source_match_the_frontend_and_stop_on_cancel():

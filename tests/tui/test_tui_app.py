@@ -444,10 +444,13 @@ async def test_spectrogram_with_a_model_shows_the_same_detections_as_core(export
     from tui.widgets.spectrogram import DetectionList
 
     (run,) = list_runs(exported_project)
-    # The live view infers on every 20 ms frame, as the board does.
-    found = detect_file(run.path, exported_project / "stop_go.wav", infer_every=1)
-    expected = [(d.label, d.score) for d in found]
+    # The live view runs the model at the run's cadence (every 3rd frame here), as detect and the board do.
+    wav = exported_project / "stop_go.wav"
+    assert run.config.recognizer.inference_every_frames == 3
+    expected = [(d.label, d.score) for d in detect_file(run.path, wav)]
     assert expected, "the fixture's model should detect its own training clips"
+    for other in (1, 7):  # another cadence gives other scores: the pane must use the run's
+        assert [(d.label, d.score) for d in detect_file(run.path, wav, infer_every=other)] != expected
     app = make_app(exported_project)
     app.realtime_files = False
     async with app.run_test(size=(160, 48)) as pilot:
