@@ -28,7 +28,7 @@ from core.errors import AudioError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
 from core.fileio import write_bytes_atomic
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: augmentation seeded by folder/file name, not by absolute path
 BATCH_CLIPS = 256  # clips read and featurised together (x variants); bounds memory to ~100 MB
 
 
@@ -38,6 +38,9 @@ class ClipRequest:
 
     identity: str
     path: Path | None
+    # Seeds the clip's augmentation: its folder and file name, so a project gives the same variants
+    # wherever it lives (the identity holds the absolute path and mtime, which differ per copy).
+    name: str = ""
 
 
 @dataclass
@@ -59,11 +62,12 @@ def clip_identity(path: Path) -> str:
 def request_for(path: Path | None, silence_name: str = "") -> ClipRequest:
     """A request for a WAV file, or for the generated silence clip called `silence_name`."""
     if path is None:
-        return ClipRequest(f"silence:{silence_name}", None)
+        return ClipRequest(f"silence:{silence_name}", None, f"silence:{silence_name}")
+    name = f"{path.parent.name}/{path.name}"
     try:
-        return ClipRequest(clip_identity(path), path)
+        return ClipRequest(clip_identity(path), path, name)
     except OSError:
-        return ClipRequest(f"missing:{path}", path)  # read later, reported as unreadable
+        return ClipRequest(f"missing:{path}", path, name)  # read later, reported as unreadable
 
 
 def _digest(text: str) -> str:
@@ -122,7 +126,7 @@ def compute_clip_features(
             chunk = missing[start : start + BATCH_CLIPS]
             audio, ok = [], []
             for i in chunk:
-                rng = np.random.default_rng([seed, int(keys[i][:15], 16)])
+                rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16)])
                 try:
                     clips = _variants(requests[i], noise, features, augment, variants, rng)
                 except AudioError as exc:

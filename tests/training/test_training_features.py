@@ -113,6 +113,20 @@ def test_features_are_computed_once_then_read_from_the_cache(clips, tmp_path):
     assert np.array_equal(plain.features[plain.rows[0], 0], expected)
 
 
+def test_a_copied_project_gets_the_same_augmented_variants(clips, tmp_path):
+    """Augmentation is seeded by the clip's folder and name, not where the project lives, so the same
+    project and seed train the same model in any folder (and tests do not depend on tmp paths)."""
+    import shutil
+
+    paths, background = clips
+    copy = shutil.copytree(tmp_path / "data", tmp_path / "elsewhere" / "data")
+    here = _compute(paths, background, None)
+    there = _compute([copy / p.name for p in paths], [copy / "bg.wav"], None)
+    assert np.array_equal(here.features[here.rows], there.features[there.rows])
+    renamed = _compute([paths[1], paths[0], paths[2]], background, None)
+    assert not np.array_equal(renamed.features[renamed.rows[0]], here.features[here.rows[0]])
+
+
 def test_cache_is_invalidated_by_a_changed_clip_or_changed_settings(clips, tmp_path):
     paths, background = clips
     cache = tmp_path / "cache"
