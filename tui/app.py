@@ -540,18 +540,18 @@ class WakebenchApp(App[None]):
         if cli is None:
             pane.set_status(
                 "[$error]arduino-cli not found on PATH.[/] Install it (arduino.github.io/arduino-cli) to build and "
-                "flash. wakebench's build support arrives with the firmware issue."
+                "flash. wakebench's build and flash commands are not built yet."
             )
         else:
             pane.set_status(
                 f"arduino-cli at {cli}. [$warning]wakebench's build and flash support is not there yet[/] "
-                "(firmware issue)."
+                "(the build-and-flash issue)."
             )
 
     def _not_yet(self, what: str) -> None:
         cli = arduino_cli_path()
         missing = "arduino-cli is not installed, and " if cli is None else ""
-        text = f"{what}: {missing}wakebench's arduino-cli support is not there yet (firmware issue)"
+        text = f"{what}: {missing}wakebench's arduino-cli support is not built yet"
         self.workbench.query_one(BuildPane).log_line(text)
         self.notify(text, severity="warning")
 
