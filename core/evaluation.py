@@ -1,8 +1,9 @@
 """Evaluate an exported run on any folder in the Speech Commands layout, with the int8 model running in
 the TFLM interpreter exactly as on the board (same features, same input quantization).
 
-Each subfolder is a class: a folder named after one of the run's words (or `_silence_`, `_unknown_`)
-is that label, `_background_noise_/` is skipped, and every other folder counts as `_unknown_`.
+Each subfolder is a class, by the same rule as training (core.data.dataset.folder_label): a folder named
+after one of the run's words (or `_silence_`, `_unknown_`) is that label, `_background_noise_/`, hidden
+and other `_` folders are skipped, and every other folder counts as `_unknown_`.
 Every clip is used (no split); unreadable files are skipped and listed.
 """
 
@@ -14,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from core.config import BACKGROUND_NOISE_DIR, SILENCE_LABEL, UNKNOWN_LABEL
-from core.errors import AudioError, DataError, ExportError
-from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
+from core.errors import DataError
+from core.events import CancelToken, Done, EventCallback, Progress, ignore_events
 from core.runs import RunDir
 
 BATCH_CLIPS = 512
@@ -42,15 +42,14 @@ class EvalResult:
 def folder_labels(data_dir: Path, labels: list[str]) -> list[tuple[Path, str]]:
     """(wav path, label) of every clip in a Speech Commands layout folder."""
     from core.data import word_folder
+    from core.data.dataset import folder_label
 
-    by_folder = {word_folder(label): label for label in labels[2:]}
-    by_folder[SILENCE_LABEL] = SILENCE_LABEL
-    by_folder[UNKNOWN_LABEL] = UNKNOWN_LABEL
+    word_folders = {word_folder(word): word for word in labels[2:]}
     clips = []
     for folder in sorted(p for p in data_dir.iterdir() if p.is_dir()):
-        if folder.name == BACKGROUND_NOISE_DIR or folder.name.startswith("."):
+        label = folder_label(folder.name, word_folders)
+        if label is None:
             continue
-        label = by_folder.get(folder.name, UNKNOWN_LABEL)
         clips += [(p, label) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".wav"]
     return clips
 
@@ -63,9 +62,8 @@ def evaluate_folder(
     cancel: CancelToken | None = None,
 ) -> EvalResult:
     """Accuracy, per-class accuracy and confusion matrix of the run's model.tflite on `data_dir`."""
-    from core.audio import fit_clip, read_wav
     from core.export import confusion_matrix, int8_predictions, per_class_accuracy
-    from core.features import compute_features
+    from core.feature_cache import compute_clip_features, request_for
     from core.tflm import TflmModel
 
     run = run if isinstance(run, RunDir) else RunDir.open(run)
@@ -76,11 +74,7 @@ def evaluate_folder(
         )
     config = run.config
     labels = config.labels
-    if not run.model_path.is_file():
-        raise ExportError(
-            f"{run.path}: the run is not exported yet", f"export it first: wakebench export {run.path}"
-        )
-    model = TflmModel.from_file(run.model_path, run.report.get("arena_bytes"))
+    model = TflmModel.from_run(run)
     if model.num_labels != len(labels):
         raise DataError(
             f"{run.model_path} has {model.num_labels} outputs but the run has {len(labels)} labels"
@@ -90,32 +84,24 @@ def evaluate_folder(
     if not clips:
         raise DataError(f"{data_dir}: no WAV files in any subfolder", "expected DIR/<word>/<name>.wav")
     label_ids = {label: i for i, label in enumerate(labels)}
-    samples = config.features.clip_samples
-    true: list[int] = []
-    predicted: list[int] = []
-    skipped: list[dict[str, str]] = []
-    on_event(Progress("eval", 0, len(clips), str(data_dir)))
-    for start in range(0, len(clips), BATCH_CLIPS):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        audio, ids = [], []
-        for path, label in clips[start : start + BATCH_CLIPS]:
-            try:
-                audio.append(fit_clip(read_wav(path, config.features.sample_rate), samples))
-            except AudioError as exc:
-                skipped.append({"path": str(path), "reason": exc.reason})
-                on_event(Log(f"skipped unreadable clip {exc}"))
-                continue
-            ids.append(label_ids[label])
-        if audio:
-            features = compute_features(np.stack(audio), config.features)
-            predicted += int8_predictions(model, features).tolist()
-            true += ids
-        on_event(Progress("eval", min(start + BATCH_CLIPS, len(clips)), len(clips), str(data_dir)))
+    # Plain features (no augmentation, no cache), as the test split gets them in training.
+    computed = compute_clip_features(
+        [request_for(path) for path, _ in clips], config.features, [], on_event=on_event, cancel=cancel
+    )
+    readable = computed.rows >= 0  # -1: unreadable, skipped
+    features = computed.features[computed.rows[readable], 0]
+    true = [label_ids[label] for (_, label), ok in zip(clips, readable, strict=True) if ok]
     if not true:
         raise DataError(
             f"{data_dir}: none of the {len(clips)} WAV files could be read", "see the skipped files above"
         )
+    predicted: list[int] = []
+    on_event(Progress("eval", 0, len(true), str(data_dir)))
+    for start in range(0, len(true), BATCH_CLIPS):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        predicted += int8_predictions(model, features[start : start + BATCH_CLIPS]).tolist()
+        on_event(Progress("eval", min(start + BATCH_CLIPS, len(true)), len(true), str(data_dir)))
 
     confusion = confusion_matrix(true, predicted, len(labels))
     result = EvalResult(
@@ -126,7 +112,7 @@ def evaluate_folder(
         clips=len(true),
         data_dir=str(data_dir),
         run_dir=str(run.path),
-        skipped=skipped,
+        skipped=[{"path": path, "reason": reason} for path, reason in computed.skipped],
     )
     on_event(Done(result.to_dict()))
     return result

@@ -106,10 +106,7 @@ def convert_int8(model: Any, representative: np.ndarray, features: FeatureSettin
     probabilities = keras.layers.Softmax(name="probabilities")(model(inputs, training=False))
     inference = keras.Model(inputs, probabilities)
 
-    float_info = inspect_model(_convert(tf.lite.TFLiteConverter.from_keras_model(inference)))
-    _check_ops(float_info.ops)
-    if float_info.subgraphs != 1:
-        raise IncompatibleModelError(f"the model has {float_info.subgraphs} subgraphs; the firmware runs one")
+    _check_runnable(inspect_model(_convert(tf.lite.TFLiteConverter.from_keras_model(inference))))
 
     def calibration():
         for clip in representative:
@@ -182,8 +179,9 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     """Ops and I/O of a .tflite flatbuffer (read with the TFLM package's schema; no TensorFlow)."""
     from tflite_micro import runtime
 
-    if len(model_bytes) < 8 or model_bytes[4:8] != b"TFL3":
-        raise IncompatibleModelError("not a TensorFlow Lite model (no TFL3 identifier)")
+    from core.tflm import check_flatbuffer
+
+    check_flatbuffer(model_bytes)
     schema = runtime.schema_fb
     model = runtime.convert_bytearray_to_object(bytearray(model_bytes))
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
@@ -213,23 +211,24 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     )
 
 
-def _check_ops(ops: Sequence[str]) -> None:
+def _check_runnable(info: ModelInfo) -> None:
+    """Refuse an op the firmware does not register, or more than one subgraph."""
     allowed = firmware_ops()
-    unsupported = [op for op in ops if op not in allowed]
+    unsupported = [op for op in info.ops if op not in allowed]
     if unsupported:
         raise IncompatibleModelError(
             f"the model uses {', '.join(unsupported)}, which the firmware does not register",
             f"the firmware runs only {', '.join(allowed)}; change the model's layers",
         )
+    if info.subgraphs != 1:
+        raise IncompatibleModelError(f"the model has {info.subgraphs} subgraphs; the firmware runs one")
 
 
 def check_model(model_bytes: bytes, features: FeatureSettings, n_labels: int) -> ModelInfo:
     """Refuse a model the firmware cannot run: an op it does not register, or other input/output
     types or shapes than int8 (1, frames, channels, 1) -> int8 (1, n_labels)."""
     info = inspect_model(model_bytes)
-    _check_ops(info.ops)
-    if info.subgraphs != 1:
-        raise IncompatibleModelError(f"the model has {info.subgraphs} subgraphs; the firmware runs one")
+    _check_runnable(info)
     expected_in = (1, features.frames, features.channels, 1)
     if info.input_shape != expected_in or info.input_type != "INT8":
         raise IncompatibleModelError(
@@ -293,8 +292,9 @@ def export_run(
         model_sha8,
         write_firmware_files,
     )
+    from core.features import to_model_input
     from core.tflm import TflmModel
-    from core.training import load_split_data, restore_model
+    from core.training import load_split_data, restore_model, total_steps
 
     started = time.monotonic()
     if firmware_dir is not None:
@@ -310,10 +310,9 @@ def export_run(
         on_event(Progress("export", n, stages, text))
 
     stage(0, "loading the model and features")
-    model = restore_model(run)
-    checkpoint = run.latest_checkpoint()
-    total = sum(config.training.steps)
-    if checkpoint is not None and checkpoint.step < total:
+    model, checkpoint = restore_model(run)
+    total = total_steps(config)
+    if checkpoint.step < total:
         on_event(Log(f"the run stopped at step {checkpoint.step:,} of {total:,}: exporting that checkpoint"))
     data = load_split_data(
         config,
@@ -322,13 +321,12 @@ def export_run(
         splits=("training", "testing"),
         cache_dir=cache_dir,
         on_event=on_event,
+        cancel=cancel,
     )
     train, test = data["training"], data["testing"]
     rng = np.random.default_rng(config.training.seed)
     bank = train.features.reshape(-1, config.features.frames, config.features.channels)
     pick = rng.choice(len(bank), size=min(REPRESENTATIVE_CLIPS, len(bank)), replace=False)
-    from core.features import to_model_input
-
     representative = to_model_input(bank[pick])[..., None]
 
     stage(1, "converting to int8")
@@ -382,7 +380,7 @@ def export_run(
         per_class=per_class_accuracy(confusion, labels),
         confusion=confusion,
         model_sha8=sha8,
-        trained_steps=checkpoint.step if checkpoint is not None else 0,
+        trained_steps=checkpoint.step,
         files=[p.name for p in files],
         seconds=round(time.monotonic() - started, 2),
     )

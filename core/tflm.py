@@ -17,6 +17,7 @@ import numpy as np
 
 from core.errors import ExportError, IncompatibleModelError
 from core.features import quantize_input
+from core.runs import RunDir
 
 MAX_ARENA_BYTES = 16 * 1024 * 1024
 
@@ -25,7 +26,7 @@ class TflmModel:
     """An int8 keyword model loaded in the TFLM interpreter."""
 
     def __init__(self, model_bytes: bytes, arena_bytes: int | None = None) -> None:
-        self.model_bytes = _check_flatbuffer(model_bytes)
+        self.model_bytes = check_flatbuffer(model_bytes)
         if arena_bytes is None:
             arena_bytes = measure_arena(self.model_bytes)
         self.arena_bytes = int(arena_bytes)
@@ -51,6 +52,18 @@ class TflmModel:
         self.output_scale = float(out["quantization_parameters"]["scales"][0])
         self.output_zero_point = int(out["quantization_parameters"]["zero_points"][0])
         self.num_labels = int(self.output_shape[-1])
+
+    @classmethod
+    def from_run(cls, run: RunDir) -> TflmModel:
+        """The exported model of a run; a run without model.tflite is an ExportError saying to export it."""
+        if not run.model_path.is_file():
+            raise ExportError(
+                f"{run.model_path}: the run has no exported model",
+                f"export it first: wakebench export {run.path}",
+            )
+        # export measured the arena already; reusing it skips the measurement.
+        arena = run.report.get("arena_bytes")
+        return cls.from_file(run.model_path, int(arena) if arena else None)
 
     @classmethod
     def from_file(cls, path: str | Path, arena_bytes: int | None = None) -> TflmModel:
@@ -86,7 +99,7 @@ class TflmModel:
 
 def measure_arena(model_bytes: bytes) -> int:
     """The smallest tensor arena (bytes) with which TFLM allocates and invokes the model."""
-    model_bytes = _check_flatbuffer(model_bytes)
+    model_bytes = check_flatbuffer(model_bytes)
     with quiet_stderr():
         hi = 4096
         while not _runs_with(model_bytes, hi):
@@ -106,8 +119,8 @@ def measure_arena(model_bytes: bytes) -> int:
     return hi
 
 
-def _check_flatbuffer(model_bytes: bytes) -> bytes:
-    """Refuse what is not a TFLite flatbuffer before handing it to C++."""
+def check_flatbuffer(model_bytes: bytes) -> bytes:
+    """Refuse what is not a TFLite flatbuffer before handing it to C++ or reading its schema."""
     data = bytes(model_bytes)
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ExportError(

@@ -37,8 +37,8 @@ from core.events import (
     Validation,
     ignore_events,
 )
-from core.features import FLOAT_SCALE
-from core.runs import RunDir, list_runs, new_run_path, resolve_run
+from core.features import FLOAT_SCALE, to_model_input
+from core.runs import CheckpointData, RunDir, new_run_path, resolve_run
 
 STEPS_PER_CALL = 100  # training steps per tf.function call (bounded by eval/checkpoint/phase boundaries)
 SHARDS = 2  # each batch is computed as this many independent parts, one per CPU thread
@@ -79,7 +79,7 @@ class SplitData:
 
     def eval_inputs(self) -> np.ndarray:
         """Model inputs of the first variant of every entry (float32 [entries, frames, channels, 1])."""
-        return (self.features[self.rows, 0].astype(np.float32) * FLOAT_SCALE)[..., None]
+        return to_model_input(self.features[self.rows, 0])[..., None]
 
 
 def total_steps(config: ProjectConfig) -> int:
@@ -277,22 +277,28 @@ class Trainer:
         arrays["generator"] = self.generator.state.numpy()
         return arrays
 
-    def restore(self, arrays: dict[str, np.ndarray]) -> None:
-        groups = [("model", self.model.variables), ("optimizer", self.optimizer.variables)]
-        for prefix, variables in groups:
-            saved = sorted((int(k.split("/")[1]), v) for k, v in arrays.items() if k.startswith(prefix + "/"))
-            if len(saved) != len(variables):
-                raise TrainingError(
-                    f"checkpoint has {len(saved)} {prefix} variables, the model has {len(variables)}",
-                    "the checkpoint belongs to another model; start a new run",
-                )
-            for (_, value), var in zip(saved, variables, strict=True):
-                if tuple(value.shape) != tuple(var.shape):
-                    raise TrainingError(
-                        f"checkpoint variable {var.path} has shape {value.shape}, expected {var.shape}"
-                    )
-                var.assign(value)
-        self.generator.state.assign(arrays["generator"])
+    def restore(self, checkpoint: CheckpointData) -> None:
+        where = str(checkpoint.path)
+        _assign_saved(checkpoint.arrays, "model", self.model.variables, where)
+        _assign_saved(checkpoint.arrays, "optimizer", self.optimizer.variables, where)
+        self.generator.state.assign(checkpoint.arrays["generator"])
+
+
+def _assign_saved(arrays: dict[str, np.ndarray], prefix: str, variables: Sequence[Any], where: str) -> None:
+    """Assign a checkpoint's `<prefix>/<n>` arrays, in n order, to `variables`; a checkpoint of another
+    model is a TrainingError naming `where` (the checkpoint file)."""
+    saved = sorted((int(k.split("/")[1]), v) for k, v in arrays.items() if k.startswith(prefix + "/"))
+    if len(saved) != len(variables):
+        raise TrainingError(
+            f"{where}: checkpoint has {len(saved)} {prefix} variables, the model has {len(variables)}",
+            "the checkpoint belongs to another model; start a new run",
+        )
+    for (_, value), var in zip(saved, variables, strict=True):
+        if tuple(value.shape) != tuple(var.shape):
+            raise TrainingError(
+                f"{where}: checkpoint variable {var.path} has shape {value.shape}, expected {var.shape}"
+            )
+        var.assign(value)
 
 
 def use_threads_for_shards() -> None:
@@ -308,8 +314,8 @@ def use_threads_for_shards() -> None:
         pass
 
 
-def restore_model(run: RunDir) -> Any:
-    """The Keras model of a run with the weights of its latest checkpoint (for export and evaluation)."""
+def restore_model(run: RunDir) -> tuple[Any, CheckpointData]:
+    """The Keras model of a run with the weights of its latest checkpoint, and that checkpoint."""
     from core.models import build_model
 
     checkpoint = run.latest_checkpoint()
@@ -319,12 +325,8 @@ def restore_model(run: RunDir) -> Any:
         )
     config = run.config
     model = build_model(config.training.model, config.features, len(config.labels), seed=config.training.seed)
-    saved = sorted((int(k.split("/")[1]), v) for k, v in checkpoint.arrays.items() if k.startswith("model/"))
-    if len(saved) != len(model.variables):
-        raise TrainingError(f"{checkpoint.path}: checkpoint does not match model {config.training.model!r}")
-    for (_, value), var in zip(saved, model.variables, strict=True):
-        var.assign(value)
-    return model
+    _assign_saved(checkpoint.arrays, "model", model.variables, str(checkpoint.path))
+    return model, checkpoint
 
 
 def train(
@@ -346,16 +348,16 @@ def train(
     """
     project_dir = Path(project_dir)
     if resume:
-        run = _run_to_resume(resume, project_dir)
+        run = resolve_run("latest" if resume is True else resume, project_dir)
         config = run.config
         project_dir = run.project_dir
         extra_dirs = run.extra_dirs
-    else:
         check_recipe(config)
+    else:
+        check_recipe(config)  # before the run folder is made
         run = RunDir.create(
             run_dir or new_run_path(project_dir, config), config, project_dir, [str(d) for d in extra_dirs]
         )
-    check_recipe(config)
     on_event(Log(f"run {run.path}"))
     total = total_steps(config)
     t = config.training
@@ -375,7 +377,7 @@ def train(
     step = 0
     checkpoint = run.latest_checkpoint()
     if checkpoint is not None:
-        trainer.restore(checkpoint.arrays)
+        trainer.restore(checkpoint)
         step = checkpoint.step
         run.truncate_metrics(step)
         on_event(Log(f"resuming at step {step:,} of {total:,}"))
@@ -453,14 +455,3 @@ def _steps_until_boundary(config: ProjectConfig, step: int) -> int:
     boundaries += [(step // every + 1) * every for every in (t.eval_every, t.checkpoint_every)]
     boundaries += [int(b) for b in np.cumsum(t.steps) if b > step]
     return min(b for b in boundaries if b > step) - step
-
-
-def _run_to_resume(resume: bool | str | Path, project_dir: Path) -> RunDir:
-    if resume is True:
-        runs = list_runs(project_dir)
-        if not runs:
-            raise TrainingError(
-                f"no run to resume in {project_dir / 'runs'}", "start one with `wakebench train`"
-            )
-        return runs[-1]
-    return resolve_run(resume, project_dir)

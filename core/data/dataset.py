@@ -6,10 +6,11 @@ TensorFlow's speech_commands `which_set` exactly (a hash of the speaker part of 
 same speaker always lands in the same split and a model's test set is comparable with published numbers.
 Own recordings and captures are split per take instead (see core.data.recordings for why).
 
-Folders map to labels like this:
+Folders map to labels like this (`folder_label`, the one rule for training, evaluation and checks):
 - a folder named after a keyword (see `word_folder`) -> that keyword;
 - `_background_noise_/` -> background noise files for augmentation (not clips);
 - `_unknown_/` or `_silence_/` (e.g. captured false alarms, recorded room noise) -> always included in that class;
+- hidden folders (`.ipynb_checkpoints`) and other `_`-folders (some other tool's) -> skipped;
 - any other folder (other words) -> the pool `_unknown_` clips are sampled from, as in TF speech_commands.
 Generated silence entries have `path=None` (the trainer makes them from zeros plus background noise).
 """
@@ -21,7 +22,7 @@ import math
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,18 @@ def speaker_of(filename: str | Path) -> str:
     """The speaker part of a clip name: `abc123_nohash_4.wav` -> `abc123`."""
     stem = Path(filename).name
     return stem.split(NOHASH, 1)[0] if NOHASH in stem else Path(stem).stem
+
+
+def folder_label(name: str, word_folders: Mapping[str, str]) -> str | None:
+    """The label of the clips in data folder `name`, or None for a folder that holds no labelled clips
+    (hidden, `_background_noise_`, or another `_`-folder). `word_folders` maps folder name -> keyword."""
+    if name in word_folders:
+        return word_folders[name]
+    if name in (UNKNOWN_LABEL, SILENCE_LABEL):
+        return name
+    if name.startswith((".", "_")):
+        return None
+    return UNKNOWN_LABEL  # another word
 
 
 @dataclass(frozen=True)
@@ -160,14 +173,15 @@ def build_index(
             if folder.name == BACKGROUND_NOISE_DIR:
                 background += wavs
                 continue
+            label = folder_label(folder.name, folders)
+            if label is None:
+                continue
             if folder.name in folders:
-                label, target = folders[folder.name], keywords
-            elif folder.name in (UNKNOWN_LABEL, SILENCE_LABEL):
-                label, target = folder.name, explicit
-            elif folder.name.startswith("_"):
-                continue  # some other tool's folder; not a word
+                target = keywords
+            elif folder.name == label:  # an explicit _unknown_/ or _silence_/ folder
+                target = explicit
             else:
-                label, target = UNKNOWN_LABEL, unknown_pool
+                target = unknown_pool
             for wav in wavs:
                 split = (
                     split_per_take(wav.name, val, test) if source.per_take else which_set(wav.name, val, test)

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from core.config import DataSettings, ProjectConfig
-from core.data.dataset import build_index, speaker_of, which_set
+from core.data.dataset import build_index, folder_label, speaker_of, which_set
 from core.data.recordings import split_per_take
 from core.errors import DataError
 from tests.audio_factory import silence, write_wav
@@ -97,6 +97,24 @@ def test_index_combines_sources_with_labels_weights_and_splits(project):
     assert [p.name for p in index.background_files] == ["pink.wav", "white.wav"]
     captured = [e for e in index.entries if e.source == "captures"]
     assert len(captured) == 3 and {e.label for e in captured} == {"_unknown_"}
+
+
+def test_one_folder_rule_labels_words_and_skips_hidden_and_other_tool_folders(project):
+    folders = {"stop": "stop", "turn_on": "turn on"}
+    assert folder_label("stop", folders) == "stop"
+    assert folder_label("turn_on", folders) == "turn on"
+    assert folder_label("_unknown_", folders) == "_unknown_"
+    assert folder_label("_silence_", folders) == "_silence_"
+    assert folder_label("cat", folders) == "_unknown_"
+    for skipped in ("_background_noise_", "_other_", ".ipynb_checkpoints", ".hidden"):
+        assert folder_label(skipped, folders) is None
+    # build_index follows it: with an unknown share of 1000%, every unknown-pool clip is used.
+    synthetic = project / "data" / "synthetic"
+    _tree(synthetic, {".ipynb_checkpoints": [("s00", 3)], "_other_": [("s01", 3)]})
+    config = ProjectConfig(words=["stop", "go"], data=DataSettings(unknown_percentage=1000.0))
+    used = {e.path.parent.name for e in build_index(config, project).entries if e.path is not None}
+    assert {"yes", "no", "cat"} <= used
+    assert ".ipynb_checkpoints" not in used and "_other_" not in used
 
 
 def test_a_speaker_never_spans_two_splits(project):
