@@ -77,9 +77,15 @@ def write_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> N
     samples = np.asarray(audio)
     if samples.ndim != 1:
         raise ValueError(f"write_wav expects mono audio (1-D), got shape {samples.shape}")
-    if samples.dtype != np.int16:
-        samples = np.clip(np.round(samples.astype(np.float64) * 32767.0), -32768, 32767).astype(np.int16)
-    write_bytes_atomic(Path(path), wav_bytes_int16(samples, rate))
+    write_bytes_atomic(Path(path), wav_bytes_int16(to_int16(samples), rate))
+
+
+def to_int16(audio: np.ndarray) -> np.ndarray:
+    """Float audio in [-1, 1] (or int16) to int16 PCM, clipped, as the board's microphone delivers it."""
+    audio = np.asarray(audio)
+    if audio.dtype == np.int16:
+        return audio
+    return np.clip(np.round(audio.astype(np.float32) * 32767.0), -32768, 32767).astype(np.int16)
 
 
 def wav_bytes_int16(samples: np.ndarray, rate: int) -> bytes:

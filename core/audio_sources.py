@@ -15,9 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.features import to_int16
-
-SAMPLE_RATE = 16000
+from core.audio import SAMPLE_RATE, read_wav, to_int16
 
 
 class AudioSource(ABC):
@@ -135,7 +133,5 @@ class FileSource(ArraySource):
     def __init__(
         self, path: str | Path, realtime: bool = False, chunk_ms: int = 100, loop: bool = False
     ) -> None:
-        from core.audio import read_wav
-
         self.path = Path(path)
         super().__init__(read_wav(self.path), realtime=realtime, chunk_ms=chunk_ms, loop=loop, name=str(path))

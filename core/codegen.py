@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.board.protocol import LABEL_RE
 from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ExportError
 from core.features import FLOAT_SCALE
@@ -47,7 +48,6 @@ ARENA_MARGIN_MIN_BYTES = 1024
 MAX_LABEL_CHARS = 31
 """Labels are drawn on a 160-pixel screen and sent in protocol lines; keep them short."""
 
-_LABEL = re.compile(r"[!-+\--~]+")  # printable ASCII without space and comma (protocol rule)
 _BYTES_PER_LINE = 12
 
 
@@ -89,7 +89,7 @@ def check_firmware_model(spec: FirmwareModel) -> None:
     if len(spec.labels) < 2:
         raise ExportError(f"the model needs at least 2 labels, got {list(spec.labels)}")
     for label in spec.labels:
-        if not _LABEL.fullmatch(label) or len(label) > MAX_LABEL_CHARS:
+        if not LABEL_RE.fullmatch(label) or len(label) > MAX_LABEL_CHARS:
             raise ExportError(
                 f"label {label!r} cannot go to the board",
                 f"use printable ASCII without spaces or commas, at most {MAX_LABEL_CHARS} characters",
@@ -156,7 +156,7 @@ def render_model_data_cc(model: bytes, sha8: str = "") -> str:
 
 
 def render_model_settings_h(spec: FirmwareModel) -> str:
-    check_firmware_model(spec)
+    """model_settings.h of a checked spec (render_firmware_files checks it)."""
     f, r = spec.features, spec.recognizer
     labels = ", ".join(_c_string(label) for label in spec.labels)
     b = lambda flag: "true" if flag else "false"  # noqa: E731

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from core.audio import to_int16  # noqa: F401 (part of this module's API)
 from core.config import FeatureSettings
 
 # TF speech_commands scales the frontend's uint16 output by 10/256 before the model ("micro" preprocess).
@@ -61,13 +62,6 @@ def _batch_graph(settings: FeatureSettings, samples: int):
         )
 
     return run
-
-
-def to_int16(audio: np.ndarray) -> np.ndarray:
-    """Float audio in [-1, 1] (or int16) to int16 PCM, clipped, as the board's microphone delivers it."""
-    if audio.dtype == np.int16:
-        return audio
-    return np.clip(np.round(np.asarray(audio, dtype=np.float32) * 32767.0), -32768, 32767).astype(np.int16)
 
 
 def compute_features(clips: np.ndarray, settings: FeatureSettings) -> np.ndarray:

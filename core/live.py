@@ -18,6 +18,7 @@ it is played.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +29,7 @@ from core.audio_sources import AudioSource, FileSource
 from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ExportError
 from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
-from core.recognize import Detection, RecognizeCommands, check_cadence, check_settings
+from core.recognize import Detection, RecognizeCommands, check_cadence
 from core.streaming_features import StreamingFrontend
 
 
@@ -89,15 +90,14 @@ class StreamingDetector:
     ) -> None:
         if infer_every is not None and infer_every < 1:
             raise ValueError(f"infer_every must be at least 1 frame, got {infer_every}")
-        check_settings(recognizer)
+        self.labels = list(labels)
+        self.recognizer = RecognizeCommands(self.labels, recognizer)  # refuses bad settings first
         every = recognizer.inference_every_frames if infer_every is None else infer_every
         check_cadence(recognizer, features.stride_ms, every)
         self.model = model
-        self.labels = list(labels)
         self.settings = features
         self.infer_every = every
         self.frontend = StreamingFrontend(features)
-        self.recognizer = RecognizeCommands(self.labels, recognizer)
         self.reset()
 
     def reset(self) -> None:
@@ -161,6 +161,8 @@ class LiveDetector:
     `frames()` yields a `LiveFrame` per 20 ms feature frame (for a spectrogram and score bars);
     `detections()` yields only the new keyword detections. The model runs at the run's cadence
     (`recognizer.inference_every_frames`, of `recognizer` when given) unless `infer_every` overrides it.
+    `model` is the run's model when already loaded (`detect_file` loads the run before it reads the
+    recording, so an unexported run is reported first).
     """
 
     def __init__(
@@ -184,15 +186,9 @@ class LiveDetector:
 
     def frames(self, cancel: CancelToken | None = None) -> Iterator[LiveFrame]:
         """Start the source, yield frames until it ends or `cancel` is set, then stop it."""
-        self.source.start()
-        try:
-            while cancel is None or not cancel.cancelled:
-                chunk = self.source.read(timeout=0.25)
-                if chunk is None:
-                    return
+        with closing(source_chunks(self.source, cancel)) as chunks:
+            for chunk in chunks:
                 yield from self.pipeline.push(chunk)
-        finally:
-            self.source.stop()
 
     def detections(self, cancel: CancelToken | None = None) -> Iterator[Detection]:
         for frame in self.frames(cancel):
@@ -205,13 +201,21 @@ def feature_frames(
 ) -> Iterator[np.ndarray]:
     """Just the spectrogram: uint16 feature frames of a source, without a model."""
     frontend = StreamingFrontend(settings or FeatureSettings())
+    with closing(source_chunks(source, cancel)) as chunks:
+        for chunk in chunks:
+            yield from frontend.process(chunk)
+
+
+def source_chunks(source: AudioSource, cancel: CancelToken | None = None) -> Iterator[np.ndarray]:
+    """Start the source, yield its int16 chunks until it ends or `cancel` is set, then stop it
+    (also when the reader stops early: close the generator)."""
     source.start()
     try:
         while cancel is None or not cancel.cancelled:
             chunk = source.read(timeout=0.25)
             if chunk is None:
                 return
-            yield from frontend.process(chunk)
+            yield chunk
     finally:
         source.stop()
 
@@ -231,6 +235,7 @@ def detect_file(
     Reports WordDetected for each detection as it is found, Progress (seconds of audio done), and ends
     with Done({"detections": n, "audio_s": ...}).
     """
+    # The run is loaded before the audio is read, so a run that is not exported says so first.
     run_dir, model = load_run_model(run)
     source = FileSource(audio_path, chunk_ms=2000)  # the frontend is fastest on ~2 s chunks
     detector = LiveDetector(run_dir, source, infer_every=infer_every, recognizer=recognizer, model=model)

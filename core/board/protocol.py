@@ -37,7 +37,8 @@ HELLO_KEYS = ("board", "model", "labels", "rate", "window_ms", "stride_ms", "bin
 
 _NUMBER = re.compile(r"[0-9]{1,10}")
 _TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no space
-_LABEL = re.compile(r"[!-+\--~]+")  # printable ASCII without space and comma
+LABEL_RE = re.compile(r"[!-+\--~]+")
+"""What a label may be in a protocol line: printable ASCII without space and comma."""
 _PRINTABLE = re.compile(r"[ -~]*")
 
 
@@ -278,7 +279,7 @@ def _parse_hello(fields: list[str]) -> Hello | str:
     if not values["board"] or not values["model"]:
         return "hello with an empty board or model"
     labels = values["labels"].split(",")
-    if not all(labels) or not all(_LABEL.fullmatch(label) for label in labels):
+    if not all(labels) or not all(LABEL_RE.fullmatch(label) for label in labels):
         return f"hello labels are not a comma-separated list: {values['labels'][:40]!r}"
     numbers = {}
     for key in ("rate", "window_ms", "stride_ms", "bins"):
@@ -300,7 +301,7 @@ def _parse_detection(fields: list[str]) -> Detection | str:
         return ms
     if isinstance(score, str):
         return score
-    if not _LABEL.fullmatch(fields[1]):
+    if not LABEL_RE.fullmatch(fields[1]):
         return f"bad label {fields[1][:20]!r}"
     return Detection(ms, fields[1], score)
 
@@ -377,7 +378,7 @@ def _check_u32(value: int, what: str, maximum: int = MAX_U32) -> int:
 
 
 def _check_label(label: str) -> str:
-    if not _LABEL.fullmatch(label):
+    if not LABEL_RE.fullmatch(label):
         raise ValueError(f"label {label!r} cannot be sent (printable ASCII without space or comma)")
     return label
 

@@ -10,8 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter
-from core.config import ProjectConfig, find_project, load_config, parse_words
+from core.config import parse_words
+from core.data.speech_commands_archives import KNOWN_ARCHIVES
 
 CHECK_DESCRIPTION = """\
 Read every WAV under DIR (Speech Commands layout: DIR/<word>/<speaker>_nohash_<n>.wav) the way training
@@ -43,22 +45,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--words", help="comma-separated keywords, e.g. stop,go or 'hey bench' (default: the project's)"
     )
     p.add_argument("--out", type=Path, help="output folder (default: the project's data.synthetic_dir)")
-    p.add_argument("--per-word", type=_positive_int, help="clips per keyword (default: data.synth_per_word)")
+    p.add_argument("--per-word", type=positive_int, help="clips per keyword (default: data.synth_per_word)")
     p.add_argument(
         "--seed", type=int, help="seed; the same seed gives the same files (default: data.synth_seed)"
     )
     p.add_argument(
         "--unknown-per-word",
-        type=_positive_int,
+        type=positive_int,
         help="clips per other word (default: max(20, per-word / 20))",
     )
     p.add_argument("--no-background", action="store_true", help="do not make _background_noise_/")
-    p.add_argument("--workers", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--workers", type=positive_int, help="worker processes (default: one per CPU)")
     p.add_argument("--backend", default="espeak", help="speech engine (default: espeak)")
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
     p.set_defaults(run=cmd_synth)
-
-    from core.data.speech_commands import KNOWN_ARCHIVES
 
     p = actions.add_parser(
         "fetch",
@@ -89,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("dir", type=Path, metavar="DIR", help="dataset folder")
     p.add_argument("--words", help="words that must have usable clips, e.g. stop,go")
-    p.add_argument("--min-clips", type=_positive_int, default=1, help="usable clips each --words word needs")
+    p.add_argument("--min-clips", type=positive_int, default=1, help="usable clips each --words word needs")
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the report")
     p.set_defaults(run=cmd_check)
 
@@ -99,25 +99,13 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _project() -> tuple[ProjectConfig, Path]:
-    """The project in the current folder (or defaults) and the folder its relative paths start from."""
-    path = find_project(".")
-    return (load_config(path), path.parent) if path else (ProjectConfig(), Path("."))
-
-
 def cmd_synth(args: argparse.Namespace) -> int:
     from core.data.synth import synthesize_dataset
 
-    config, root = _project()
+    project = current_project()
+    config = project.config
     words = parse_words(args.words) if args.words else config.words
-    out = args.out if args.out is not None else root / config.data.synthetic_dir
+    out = args.out if args.out is not None else project.root / config.data.synthetic_dir
     printer = EventPrinter(args.json)
     summary = synthesize_dataset(
         words,
@@ -143,12 +131,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_fetch(args: argparse.Namespace) -> int:
     from core.data.speech_commands import fetch_speech_commands, use_speech_commands
 
-    project_file = find_project(".")
-    config, root = _project()
+    project = current_project()
+    project_file, config = project.file, project.config
     dest = (
         args.dest
         if args.dest is not None
-        else root / (config.data.speech_commands_dir or "data/speech_commands")
+        else project.root / (config.data.speech_commands_dir or "data/speech_commands")
     )
     result = fetch_speech_commands(
         dest,

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter, print_json
-from core.config import DataSettings, find_project, load_config
 
 EVERY_HELP = (
     "run the model every N feature frames of 20 ms instead of the run's own cadence (default: its "
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "audio", metavar="AUDIO.wav", help="recording to search (any WAV; resampled to 16 kHz mono)"
     )
-    p.add_argument("--every", type=_positive_int, metavar="N", help=EVERY_HELP)
+    p.add_argument("--every", type=positive_int, metavar="N", help=EVERY_HELP)
     p.add_argument("--json", action="store_true", help='one {"time_s", "word", "score"} object per line')
     p.set_defaults(run=cmd_detect)
 
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--device", help="input device index or part of its name (default: the system default)")
     p.add_argument("--list", action="store_true", help="list the input devices and exit")
-    p.add_argument("--every", type=_positive_int, metavar="N", help=EVERY_HELP)
+    p.add_argument("--every", type=positive_int, metavar="N", help=EVERY_HELP)
     p.add_argument("--json", action="store_true", help="one JSON object per detection")
     p.set_defaults(run=cmd_listen)
 
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "<recordings_dir>/<word>/<speaker>_nohash_<n>.wav and are never overwritten.",
     )
     p.add_argument("--word", required=True, help="the word to record")
-    p.add_argument("--count", type=_positive_int, default=20, help="takes to keep (default 20)")
+    p.add_argument("--count", type=positive_int, default=20, help="takes to keep (default 20)")
     p.add_argument("--speaker", help="speaker id, letters and digits (default: your login name)")
     p.add_argument("--device", help="input device index or part of its name")
     p.add_argument(
@@ -66,13 +66,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", type=Path, help="recordings folder (default: the project's recordings_dir)")
     p.add_argument("--no-playback", action="store_true", help="do not play each take back")
     p.set_defaults(run=cmd_record)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 # --- detect -----------------------------------------------------------------------------------
@@ -155,9 +148,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def recordings_dir(explicit: Path | None) -> Path:
     if explicit is not None:
         return explicit
-    project = find_project(".")
-    data = load_config(project).data if project else DataSettings()
-    return Path(data.recordings_dir)
+    return Path(current_project().config.data.recordings_dir)
 
 
 def play_back(audio: Any) -> None:

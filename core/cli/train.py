@@ -15,8 +15,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from core.cli.common import current_project
 from core.cli.output import EventPrinter
-from core.config import ProjectConfig, find_project, load_config, parse_words
+from core.config import ProjectConfig, parse_words
 from core.errors import ConfigError
 from core.events import CancelToken
 
@@ -146,10 +147,6 @@ def training_config(args: argparse.Namespace, config: ProjectConfig) -> ProjectC
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _quiet_tensorflow()
-    from core.models import get_model_spec
-    from core.training import train
-
     if args.resume:
         given = [
             f"--{name.replace('_', '-')}"
@@ -162,10 +159,13 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"{', '.join(given)} cannot change a run that is resumed (it keeps its own settings)",
                 "drop them, or start a new run without --resume",
             )
-    project_file = find_project(".")
-    config = load_config(project_file) if project_file else ProjectConfig()
-    project_dir = project_file.parent if project_file else Path(".")
-    config = training_config(args, config)
+    project = current_project()
+    _quiet_tensorflow()  # after the flag checks: a wrong command fails without waiting for TensorFlow
+    from core.models import get_model_spec
+    from core.training import train
+
+    project_file, project_dir = project.file, project.root
+    config = training_config(args, project.config)
     get_model_spec(config.training.model)  # an unknown --model fails before any work
     printer = EventPrinter(args.json)
     token = CancelToken()

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from core.audio import SAMPLE_RATE, fit_clip, wav_bytes_int16
+from core.audio import SAMPLE_RATE, fit_clip, to_int16, wav_bytes_int16
 from core.config import BACKGROUND_NOISE_DIR
 from core.data import word_folder
 from core.data.noise import make_hum, make_noise, make_rumble
@@ -336,9 +336,8 @@ def _write_clip(path: Path, audio: np.ndarray) -> None:
     # Rename into place so no half-written clip is ever seen; no fsync per clip because the
     # whole set can be regenerated from its seed, and fsync of thousands of files is slow.
     path.parent.mkdir(parents=True, exist_ok=True)
-    samples = np.clip(np.round(audio.astype(np.float64) * 32767.0), -32768, 32767).astype(np.int16)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(wav_bytes_int16(samples, SAMPLE_RATE))
+    tmp.write_bytes(wav_bytes_int16(to_int16(audio), SAMPLE_RATE))
     os.replace(tmp, path)
 
 

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.audio import SAMPLE_RATE, resample
 from core.errors import SynthesisError
-
-SAMPLE_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -214,8 +213,6 @@ class EspeakBackend(SpeechBackend):
         return 0  # 0 = carry on
 
     def speak(self, text: str, speaker: Speaker) -> np.ndarray:
-        from core.audio import resample
-
         voice = speaker.voice + (f"+{speaker.variant}" if speaker.variant else "")
         encoded = text.encode("utf-8") + b"\0"
         with self._lock:
