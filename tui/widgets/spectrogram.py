@@ -186,7 +186,9 @@ class ScoreBars(Static):
 
     def show_scores(self, labels: Sequence[str], scores: Sequence[int] | None) -> None:
         if not labels:
-            self.update(Content.from_markup("[dim]scores appear while a source plays through an exported run[/]"))
+            self.update(
+                Content.from_markup("[dim]scores appear while a source plays through an exported run[/]")
+            )
             return
         parts = []
         order = [i for i, label in enumerate(labels) if not label.startswith("_")] + [
