@@ -27,7 +27,6 @@ import numpy as np
 
 from core.audio_sources import AudioSource, FileSource
 from core.config import FeatureSettings, RecognizerSettings
-from core.errors import ExportError
 from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
 from core.recognize import Detection, RecognizeCommands, check_cadence
 from core.streaming_features import StreamingFrontend
@@ -145,14 +144,7 @@ def load_run_model(run: str | Path | Any) -> tuple[Any, ScoringModel]:
     from core.tflm import TflmModel
 
     run_dir = run if isinstance(run, RunDir) else resolve_run(run)
-    if not run_dir.model_path.is_file():
-        raise ExportError(
-            f"{run_dir.model_path}: the run has no exported model",
-            f"export it first: wakebench export {run_dir.path}",
-        )
-    # export measured the arena already; reusing it skips TflmModel's own measurement.
-    arena = run_dir.report.get("arena_bytes")
-    return run_dir, TflmModel.from_file(run_dir.model_path, arena_bytes=int(arena) if arena else None)
+    return run_dir, TflmModel.from_run(run_dir)
 
 
 class LiveDetector:
