@@ -27,9 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio import write_wav  # noqa: E402
-from core.live import detect_file, load_run_model  # noqa: E402
-from core.streaming_features import stream_features  # noqa: E402
+from core.audio.wav import write_wav  # noqa: E402
+from core.features.streaming import stream_features  # noqa: E402
+from core.live.detector import detect_file, load_run_model  # noqa: E402
 from tests.live.keyword_stream import espeak_stream  # noqa: E402
 
 
@@ -77,7 +77,7 @@ def main() -> int:
             f"{every_config} frames = {every_config * run_dir.config.features.stride_ms} ms"
         )
 
-        from core.audio import read_wav
+        from core.audio.wav import read_wav
 
         audio = read_wav(wav)
         t = best_of(2, lambda: stream_features(audio, run_dir.config.features))

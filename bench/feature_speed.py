@@ -1,4 +1,4 @@
-"""How fast batch feature extraction (the TFLM micro frontend, core.features) runs on ONE core, and how
+"""How fast batch feature extraction (the TFLM micro frontend, core.features.frontend) runs on ONE core, and how
 fast cached features load back.
 
 The process is pinned to one CPU and TensorFlow to one thread for intra- and inter-op work, so the
@@ -27,7 +27,7 @@ def main() -> int:
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     import numpy as np
 
-    from core.tflm import quiet_stderr
+    from core.model.tflm import quiet_stderr
 
     with quiet_stderr():  # TensorFlow's C++ start-up notes
         import tensorflow as tf
@@ -36,7 +36,7 @@ def main() -> int:
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
     from core.config import FeatureSettings
-    from core.features import compute_features, to_int16
+    from core.features.frontend import compute_features, to_int16
 
     settings = FeatureSettings()
     rng = np.random.default_rng(0)
@@ -74,8 +74,8 @@ def main() -> int:
     )
 
     # The cache: time to compute-and-store, then to load back, the same number of clips from WAVs.
-    from core.audio import write_wav
-    from core.feature_cache import ClipRequest, compute_clip_features
+    from core.audio.wav import write_wav
+    from core.features.cache import ClipRequest, compute_clip_features
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
@@ -84,7 +84,7 @@ def main() -> int:
             path.parent.mkdir(exist_ok=True)
             write_wav(path, clips[i])
             paths.append(path)
-        from core.feature_cache import request_for
+        from core.features.cache import request_for
 
         requests: list[ClipRequest] = [request_for(p) for p in paths]
         cache = Path(tmp) / "cache"

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.boards import SKETCH_BUFFER_BYTES, board_profiles  # noqa: E402
+from core.board.profiles import SKETCH_BUFFER_BYTES, board_profiles  # noqa: E402
 
 PORTABLE = [
     "recognize_commands",

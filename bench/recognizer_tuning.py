@@ -27,13 +27,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio import read_wav  # noqa: E402
+from core.audio.wav import read_wav  # noqa: E402
 from core.config import BACKGROUND_NOISE_DIR, RecognizerSettings  # noqa: E402
 from core.data import word_folder  # noqa: E402
 from core.data.dataset import which_set  # noqa: E402
-from core.live import load_run_model  # noqa: E402
-from core.recognize import RecognizeCommands  # noqa: E402
-from core.streaming_features import stream_features  # noqa: E402
+from core.features.streaming import stream_features  # noqa: E402
+from core.live.detector import load_run_model  # noqa: E402
+from core.live.recognize import RecognizeCommands  # noqa: E402
 from tests.live.keyword_stream import KeywordStream, build_stream, score_detections  # noqa: E402
 
 WINDOWS_MS = (200, 300, 400, 500, 750, 1000)
@@ -84,7 +84,7 @@ def frame_scores(model, stream: KeywordStream, features_settings) -> tuple[np.nd
 
 
 def replay(labels, settings: RecognizerSettings, times, scores, stride: int) -> list[tuple[float, str]]:
-    """Detections when the model runs every `stride` frames from the first full window (core/live.py's
+    """Detections when the model runs every `stride` frames from the first full window (core/live/detector.py's
     and the firmware's rule), whatever `settings.inference_every_frames` says."""
     recognizer = RecognizeCommands(labels, settings)
     found = []

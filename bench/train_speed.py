@@ -64,15 +64,15 @@ def main() -> int:
     synthesize_dataset(config.words, project / config.data.synthetic_dir, per_word=config.data.synth_per_word)
     print(f"synthetic stop/go set (not part of the recipe time): {time.perf_counter() - t:.1f} s")
 
-    from core.tflm import quiet_stderr
+    from core.model.tflm import quiet_stderr
 
     t = time.perf_counter()
     with quiet_stderr():  # TensorFlow's C++ start-up notes
         import tensorflow  # noqa: F401  (timed apart: every TF program pays it once)
 
     tf_import = time.perf_counter() - t
-    from core.export import export_run
-    from core.training import train
+    from core.model.export import export_run
+    from core.model.train import train
 
     shutil.rmtree(project / ".wakebench" / "features", ignore_errors=True)  # cold cache: features included
     step_times: list[tuple[float, int]] = []

@@ -17,11 +17,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from core.audio_sources import AudioSource
+from core.audio.sources import AudioSource
 from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
 from core.errors import Cancelled, ConfigError, WakebenchError
 from core.events import CancelToken, Done, Event, Log, Progress, TrainStep, Validation
-from core.runs import MODEL_FILE, RUNS_DIR
+from core.model.runs import MODEL_FILE, RUNS_DIR
 from tui.messages import CoreEvent, StreamUpdate
 from tui.screens.error import ErrorDialog
 from tui.screens.prompt import PromptDialog
@@ -362,7 +362,7 @@ class WakebenchApp(App[None]):
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
     def _train_worker(self, cancel: CancelToken, resume: bool):
-        from core.training import train
+        from core.model.train import train
 
         # Resume continues the picked run (the newest one unless another was picked).
         which = (self.project_dir / RUNS_DIR / self.picked_run) if resume and self.picked_run else resume
@@ -401,7 +401,7 @@ class WakebenchApp(App[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export_worker(self, run_path: Path, cancel: CancelToken):
-        from core.export import export_run
+        from core.model.export import export_run
 
         return export_run(run_path, on_event=self._reporter("export"), cancel=cancel)
 
@@ -491,8 +491,8 @@ class WakebenchApp(App[None]):
     def _stream_worker(
         self, stream_id: int, kind: str, path: Path | None, run_dir: Path | None, cancel: CancelToken
     ) -> int:
-        from core.audio_sources import FileSource
-        from core.mic import MicSource
+        from core.audio.mic import MicSource
+        from core.audio.sources import FileSource
 
         source = MicSource() if kind == "mic" else FileSource(path, realtime=self.realtime_files, chunk_ms=40)
         labels: list[str] = []
@@ -601,7 +601,7 @@ class WakebenchApp(App[None]):
 
 def default_record_source() -> AudioSource:
     """Record mode listens to the default microphone."""
-    from core.mic import MicSource
+    from core.audio.mic import MicSource
 
     return MicSource()
 

@@ -1,7 +1,7 @@
 """Make the README screenshot: the workbench on a small demo project, saved by the app itself.
 
 Builds a stop/go project in a temporary folder (synthetic clips made by `core`), trains a short run
-(and exports it when `core.export` is there), plays a spoken "stop … go" recording through the
+(and exports it when `core.model.export` is there), plays a spoken "stop … go" recording through the
 spectrogram, and saves the screen with `App.save_screenshot`.
 
 Usage: python -m tui.screenshot [OUT.svg]   (default assets/screenshot.svg)
@@ -22,10 +22,10 @@ SIZE = (160, 48)
 
 
 def make_demo_project(root: Path) -> Path:
-    from core.audio import write_wav
+    from core.audio.wav import write_wav
     from core.data.synth import synthesize_dataset
     from core.data.synth_backends import Speaker, get_backend
-    from core.training import train
+    from core.model.train import train
 
     root.mkdir(parents=True, exist_ok=True)
     training = TrainingSettings(
@@ -36,7 +36,7 @@ def make_demo_project(root: Path) -> Path:
     synthesize_dataset(config.words, root / config.data.synthetic_dir, per_word=60, seed=0)
     result = train(config, root)
     try:
-        from core.export import export_run
+        from core.model.export import export_run
     except ImportError:  # export is not in core yet: the Model pane shows the run as not exported
         pass
     else:

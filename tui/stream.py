@@ -1,8 +1,8 @@
-"""Glue between `core.live` and the Spectrogram pane: runs a source through core's streaming pipeline in
+"""Glue between `core.live.detector` and the Spectrogram pane: runs a source through core's streaming pipeline in
 a worker thread and hands the pane small batches (a few frames, the latest scores, the level, detections).
 
 Batching keeps the UI to ~25 messages a second however fast a file is read; what is computed is
-entirely core's (`core.live`): the streaming frontend, the int8 model in TFLM, the recognizer.
+entirely core's (`core.live.detector`): the streaming frontend, the int8 model in TFLM, the recognizer.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio_sources import AudioSource
+from core.audio.sources import AudioSource
 from core.config import FeatureSettings
 from core.events import CancelToken
 from tui.widgets.spectrogram import ShownDetection
@@ -73,7 +73,7 @@ def stream_batches(
 
     `labels_out` is filled with the model's labels before the first batch (empty without a model).
     """
-    from core.live import LiveDetector, feature_frames
+    from core.live.detector import LiveDetector, feature_frames
 
     tap = LevelTap(source)
     pending: list[np.ndarray] = []

@@ -60,7 +60,7 @@ def arduino_cli_path() -> str | None:
 
 def run_rows(project_dir: Path) -> list[RunRow]:
     """The project's runs, newest first, as the Model pane's history lists them."""
-    from core.runs import list_runs
+    from core.model.runs import list_runs
 
     rows = []
     for run in reversed(list_runs(project_dir)):
@@ -86,7 +86,7 @@ def run_rows(project_dir: Path) -> list[RunRow]:
 
 def model_view(run_path: Path) -> ModelView:
     """The picked run's model as the Model pane shows it (from the report.json export wrote)."""
-    from core.runs import RunDir
+    from core.model.runs import RunDir
 
     run = RunDir(run_path)
     report = run.report
@@ -106,7 +106,7 @@ def model_view(run_path: Path) -> ModelView:
 
 def memory_view(config: ProjectConfig, view: ModelView):
     """(MemoryBudget, board title) of the project's board for this model, or (None, "") when unknown."""
-    from core.boards import get_board, memory_budget
+    from core.board.profiles import get_board, memory_budget
 
     if view.size_bytes is None:
         return None, ""
@@ -117,7 +117,7 @@ def memory_view(config: ProjectConfig, view: ModelView):
 
 def training_history(run_path: Path) -> tuple[list[TrainStep], list[Validation]]:
     """The steps and validations a run logged (metrics.jsonl), to redraw its curves."""
-    from core.runs import RunDir
+    from core.model.runs import RunDir
 
     steps, validations = [], []
     for record in RunDir(run_path).read_metrics():

@@ -1,1 +1,2 @@
-"""Talking to a board: the serial protocol (`protocol`), and the link and virtual board built on it."""
+"""Everything about a board: the serial protocol (`protocol`), board profiles (`profiles`), the generated
+firmware files (`firmware_files`), and the link and virtual board built on the protocol."""

@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from core.live import WordDetected, detect_file
+    from core.live.detector import WordDetected, detect_file
 
     progress = None if args.json else EventPrinter(json_lines=False)
     started = time.perf_counter()
@@ -100,16 +100,16 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 def open_microphone(device: str | None) -> Any:
     """The live source for `listen` and `record` (tests replace this with generated audio)."""
-    from core.mic import MicSource
+    from core.audio.mic import MicSource
 
     return MicSource(device)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from core.live import LiveDetector
+    from core.live.detector import LiveDetector
 
     if args.list:
-        from core.mic import list_input_devices
+        from core.audio.mic import list_input_devices
 
         devices = list_input_devices()
         if not devices:
@@ -152,7 +152,7 @@ def recordings_dir(explicit: Path | None) -> Path:
 
 
 def play_back(audio: Any) -> None:
-    from core.mic import play
+    from core.audio.mic import play
 
     play(audio)
 
@@ -166,8 +166,8 @@ def _ask(prompt: str) -> str:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    from core.audio.record import Recorder
     from core.errors import MicrophoneError
-    from core.record import Recorder
 
     target = recordings_dir(args.dir)
     recorder = Recorder(

@@ -103,7 +103,7 @@ def _percent(value: float | None) -> str:
 def _quiet_tensorflow() -> None:
     """Import TensorFlow now with its C++ start-up notes (oneDNN, absl) kept off the terminal."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from core.tflm import quiet_stderr
+    from core.model.tflm import quiet_stderr
 
     with quiet_stderr():
         import tensorflow  # noqa: F401
@@ -161,8 +161,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
     project = current_project()
     _quiet_tensorflow()  # after the flag checks: a wrong command fails without waiting for TensorFlow
-    from core.models import get_model_spec
-    from core.training import train
+    from core.model.architectures import get_model_spec
+    from core.model.train import train
 
     project_file, project_dir = project.file, project.root
     config = training_config(args, project.config)
@@ -212,8 +212,8 @@ def _make_default_data(
 
 def cmd_export(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
-    from core.export import export_run
-    from core.runs import resolve_run
+    from core.model.export import export_run
+    from core.model.runs import resolve_run
 
     run = resolve_run(args.run_name, ".")
     printer = EventPrinter(args.json)
@@ -238,8 +238,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
-    from core.evaluation import evaluate_folder
-    from core.runs import resolve_run
+    from core.model.evaluate import evaluate_folder
+    from core.model.runs import resolve_run
 
     run = resolve_run(args.run_name, ".")
     printer = EventPrinter(args.json)

@@ -1,7 +1,7 @@
 """`wakebench data check`: what in a dataset folder can be used, and why the rest cannot.
 
 Every WAV of every folder of a Speech Commands layout is read the way training reads it (any format,
-resampled to 16 kHz mono). A file is unusable when it cannot be read (see core.audio for the reasons)
+resampled to 16 kHz mono). A file is unusable when it cannot be read (see core.audio.wav for the reasons)
 or holds no signal at all. The folder is *fine* when:
 - it has at least one usable clip,
 - every word asked for (`words`) has a folder with at least `min_clips` usable clips, and
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from core.audio import SAMPLE_RATE, read_wav
+from core.audio.wav import SAMPLE_RATE, read_wav
 from core.config import BACKGROUND_NOISE_DIR
 from core.data import word_folder
 from core.errors import AudioError, DataError

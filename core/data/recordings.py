@@ -1,7 +1,7 @@
 """Your own recordings (and board captures) as a data source.
 
 They use the Speech Commands layout (`<recordings_dir>/<word>/<speaker>_nohash_<n>.wav`, written by
-`core.record`), but unlike Speech Commands they come from one or two people. TF's rule splits by
+`core.audio.record`), but unlike Speech Commands they come from one or two people. TF's rule splits by
 speaker, which would put every take of a person into one split, often not training. Own takes are
 therefore split per take: the same hash rule applied to the whole file name, so about 80 % of your
 takes train the model and the rest measure it on your voice. The split of a file never changes.

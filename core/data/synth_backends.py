@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.audio import SAMPLE_RATE, resample
+from core.audio.wav import SAMPLE_RATE, resample
 from core.errors import SynthesisError
 
 

@@ -3,7 +3,7 @@
 // Contract: call OnFrame() once per new feature frame, after pushing it into the window. It returns
 // true when the model should run on the window ending with that frame: first when the window has just
 // filled (the `window_frames`-th frame), then on every `every_frames`-th frame after it. This is the
-// rule core/live.py's StreamingDetector follows with the same values (kFeatureFrames and
+// rule core/live/detector.py's StreamingDetector follows with the same values (kFeatureFrames and
 // kInferenceEveryFrames, generated from the run's config), so the board and the PC run the model on the
 // same windows. Constant time, no overflow however long it runs.
 //

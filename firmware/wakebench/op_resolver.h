@@ -1,6 +1,6 @@
 // Seam: the ops the firmware can run. A static resolver that registers only these (no heap, small flash).
 //
-// Contract: kFirmwareOps lists every builtin op RegisterFirmwareOps() adds; core/codegen.py's
+// Contract: kFirmwareOps lists every builtin op RegisterFirmwareOps() adds; core/board/firmware_files.py's
 // FIRMWARE_OPS must list the same names (tests/firmware checks), so export refuses any model that
 // needs another op, and CheckModelOps() names the missing op on a board that gets one anyway.
 

@@ -6,7 +6,7 @@
 // average_window_ms; no decision with fewer than minimum_count results or less than a quarter window of
 // history; a decision is new when the top average is strictly above the threshold and the label differs
 // from the last new one or more than suppression_ms passed (never suppressed after label 0, silence).
-// core/recognize.py takes exactly the same decisions; tests/vectors/recognizer/*.json hold shared cases.
+// core/live/recognize.py takes exactly the same decisions; tests/vectors/recognizer/*.json hold shared cases.
 // Differences from micro_speech (mirrored in Python): a time earlier than the newest result is an error,
 // and a full queue drops its oldest result.
 //

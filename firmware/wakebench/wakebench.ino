@@ -1,5 +1,5 @@
 // wakebench firmware: listens, computes micro frontend features, runs the exported int8 keyword model
-// with TensorFlow Lite Micro, smooths its scores like core/recognize.py, shows detections on the board
+// with TensorFlow Lite Micro, smooths its scores like core/live/recognize.py, shows detections on the board
 // and reports everything over serial protocol v1 (PROTOCOL.md; host parser core/board/protocol.py).
 //
 // The micro_speech split: audio_provider (microphone), feature_provider (frontend), the model, the
@@ -45,7 +45,7 @@ const int8_t kSilentFeature = QuantizeFeature(0, kFeatureFloatScale, kInputScale
 
 FeatureRingBuffer g_features(kFeatureFrames, kFeatureBins, g_feature_storage, kSilentFeature);
 // The model runs once the window has filled, then once every kInferenceEveryFrames new frames: the
-// run's setting, the same cadence the PC uses (core/live.py), so both take the same decisions.
+// run's setting, the same cadence the PC uses (core/live/detector.py), so both take the same decisions.
 InferenceSchedule g_schedule(kFeatureFrames, kInferenceEveryFrames);
 const RecognizerConfig kRecognizerConfig = {kAverageWindowMs, kDetectionThreshold, kSuppressionMs,
                                             kMinimumCount};

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.audio import fit_clip, probe_wav, read_wav, resample, write_wav
+from core.audio.wav import fit_clip, probe_wav, read_wav, resample, write_wav
 from core.errors import AudioError, SynthesisError
 from tests.audio_factory import riff, tone, wav_bytes
 from tests.audio_factory import write_wav as write_test_wav

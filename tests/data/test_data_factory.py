@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.audio import probe_wav, read_wav
+from core.audio.wav import probe_wav, read_wav
 from tests.audio_factory import make_dataset, noise, speak, tone, write_wav, write_word
 
 

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from core.audio import probe_wav, read_wav
+from core.audio.wav import probe_wav, read_wav
 from core.config import ProjectConfig
 from core.data.dataset import build_index, which_set
 from core.data.synth import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from host_build import run_driver
 
-from core.features import FLOAT_SCALE, quantize_input
+from core.features.frontend import FLOAT_SCALE, quantize_input
 
 
 def test_quantization_matches_python(host_build):

@@ -1,4 +1,4 @@
-"""The firmware's C++ recognizer takes the same decisions as core.recognize on the shared vectors."""
+"""The firmware's C++ recognizer takes the same decisions as core.live.recognize on the shared vectors."""
 
 from __future__ import annotations
 

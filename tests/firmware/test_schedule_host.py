@@ -1,5 +1,5 @@
 """The firmware's InferenceSchedule runs the model on the same frames as the PC's StreamingDetector
-(core/live.py): first when the window has filled, then every `inference_every_frames` frames."""
+(core/live/detector.py): first when the window has filled, then every `inference_every_frames` frames."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from host_build import run_driver
 
 from core.config import FeatureSettings, RecognizerSettings
-from core.live import StreamingDetector
+from core.live.detector import StreamingDetector
 from tests import audio_factory as af
 
 

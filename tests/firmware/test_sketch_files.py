@@ -8,8 +8,8 @@ import re
 import pytest
 from host_build import SKETCH_DIR
 
-from core.boards import board_profiles, render_sketch_yaml
-from core.codegen import FIRMWARE_OPS
+from core.board.firmware_files import FIRMWARE_OPS
+from core.board.profiles import board_profiles, render_sketch_yaml
 
 
 def test_op_resolver_registers_exactly_the_firmware_ops():

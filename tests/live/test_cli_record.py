@@ -8,12 +8,12 @@ import io
 import numpy as np
 import pytest
 
-from core import mic
-from core.audio import read_wav
-from core.audio_sources import ArraySource
+from core.audio import mic
+from core.audio.mic import list_input_devices
+from core.audio.sources import ArraySource
+from core.audio.wav import read_wav
 from core.cli import live as cli_live
 from core.cli import main
-from core.mic import list_input_devices
 from tests import audio_factory as af
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.audio_sources import ArraySource, FileSource
+from core.audio.sources import ArraySource, FileSource
 from core.cli import live as cli_live
 from core.cli import main
 from core.errors import AudioError, WakebenchError
-from core.features import compute_stream_features
-from core.live import LiveDetector, detect_file, load_run_model
+from core.features.frontend import compute_stream_features
+from core.live.detector import LiveDetector, detect_file, load_run_model
 from tests.live.keyword_stream import score_detections
 
 
@@ -163,7 +163,7 @@ def test_listen_prints_what_detect_prints_for_the_same_audio(
 
 
 def test_listen_without_a_microphone_fails_clearly(tiny_run, monkeypatch, capsys):
-    from core.mic import list_input_devices
+    from core.audio.mic import list_input_devices
 
     if list_input_devices():
         pytest.skip("this machine has a microphone")

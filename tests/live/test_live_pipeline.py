@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.audio_sources import ArraySource
+from core.audio.sources import ArraySource
 from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ConfigError
 from core.events import CancelToken
-from core.live import StreamingDetector, feature_frames
-from core.streaming_features import stream_features
+from core.features.streaming import stream_features
+from core.live.detector import StreamingDetector, feature_frames
 from tests import audio_factory as af
 
 LABELS = ["_silence_", "_unknown_", "beep"]

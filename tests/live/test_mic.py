@@ -12,9 +12,9 @@ import threading
 import numpy as np
 import pytest
 
-from core import mic
+from core.audio import mic
+from core.audio.mic import MicSource, RingBuffer, choose_device, list_input_devices
 from core.errors import MicrophoneError
-from core.mic import MicSource, RingBuffer, choose_device, list_input_devices
 
 # --- the real PortAudio backend --------------------------------------------------------------
 
@@ -50,7 +50,7 @@ def test_missing_portaudio_library_says_what_to_install():
         ctypes.util.find_library = lambda name: None
         sys.modules.pop("sounddevice", None)
         from core.errors import MicrophoneError
-        from core.mic import list_input_devices
+        from core.audio.mic import list_input_devices
         try:
             list_input_devices()
         except MicrophoneError as exc:
@@ -64,7 +64,7 @@ def test_missing_portaudio_library_says_what_to_install():
 
 
 def test_import_core_mic_does_not_load_portaudio():
-    code = "import sys, core.mic, core.audio_sources; print('sounddevice' in sys.modules)"
+    code = "import sys, core.audio.mic, core.audio.sources; print('sounddevice' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False"
 

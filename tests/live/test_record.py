@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import record
-from core.audio import read_wav
-from core.audio_sources import ArraySource
+from core.audio import record
+from core.audio.record import Recorder, count_recordings, find_word, save_take, trim_take
+from core.audio.sources import ArraySource
+from core.audio.wav import read_wav
 from core.config import DataSettings, ProjectConfig
 from core.data.dataset import build_index
 from core.errors import ConfigError
-from core.record import Recorder, count_recordings, find_word, save_take, trim_take
 from tests import audio_factory as af
 
 
@@ -130,8 +130,8 @@ def test_recordings_enter_the_dataset_with_the_recording_weight(tmp_path):
 
 def test_the_trainer_samples_recordings_with_the_recording_weight(tmp_path):
     # The trainer draws each training clip with probability proportional to `SplitData.weights`
-    # (core/training.py); a recorded take must carry recording_weight there, a synthetic clip 1.0.
-    from core.training import load_split_data
+    # (core/model/train.py); a recorded take must carry recording_weight there, a synthetic clip 1.0.
+    from core.model.train import load_split_data
 
     for i in range(6):
         af.write_wav(

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from core.config import FeatureSettings
-from core.features import compute_stream_features
-from core.streaming_features import StreamingFrontend, stream_features
+from core.features.frontend import compute_stream_features
+from core.features.streaming import StreamingFrontend, stream_features
 from tests import audio_factory as af
 
-MAX_ABS_DIFF = 0  # the bound this module proves (and the docstring of core/streaming_features.py states)
+MAX_ABS_DIFF = 0  # the bound this module proves (and the docstring of core/features/streaming.py states)
 
 
 def _speech_in_noise() -> np.ndarray:

@@ -1,5 +1,5 @@
 """A small real stop/go model for the live tests and benches: espeak-ng clips, the project's training
-recipe cut to a few hundred steps, exported to int8 and checked in TFLM by `core.export`."""
+recipe cut to a few hundred steps, exported to int8 and checked in TFLM by `core.model.export`."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def make_tiny_dataset(root: Path, per_word: int = 60, speakers: int = 12) -> Pat
 
 def train_tiny_run(project: Path, steps: int = 600) -> Path:
     """Train and export a tiny stop/go run under `project`; returns the run directory."""
-    from core.export import export_run
-    from core.training import train
+    from core.model.export import export_run
+    from core.model.train import train
 
     project.mkdir(parents=True, exist_ok=True)
     config = tiny_config(steps)

@@ -18,8 +18,8 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def trained(project: Path):
     """(RunDir, events) of one 300-step run on the tone project."""
-    from core.runs import RunDir
-    from core.training import train
+    from core.model.runs import RunDir
+    from core.model.train import train
 
     events = []
     config = tiny_config()
@@ -30,7 +30,7 @@ def trained(project: Path):
 @pytest.fixture(scope="session")
 def exported(trained):
     """(RunDir, ExportReport) of the trained run, exported once."""
-    from core.export import export_run
+    from core.model.export import export_run
 
     run, _ = trained
     return run, export_run(run)

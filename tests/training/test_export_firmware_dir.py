@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core.boards import SKETCH_DIR
+from core.board.firmware_files import GENERATED_FILES, SKETCH_FILE
+from core.board.profiles import SKETCH_DIR
 from core.cli import main
-from core.codegen import GENERATED_FILES, SKETCH_FILE
 from core.errors import ExportError
-from core.export import install_firmware_files
-from core.runs import RunDir
+from core.model.export import install_firmware_files
+from core.model.runs import RunDir
 from tests.training.training_helpers import json_lines
 
 

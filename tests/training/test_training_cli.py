@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from core.cli import main
-from core.runs import RunDir
+from core.model.runs import RunDir
 from tests.audio_factory import make_dataset
 from tests.training.training_helpers import WORDS, json_lines, make_project, tiny_config
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from core.errors import DataError, ExportError
-from core.evaluation import evaluate_folder
-from core.runs import RunDir
+from core.model.evaluate import evaluate_folder
+from core.model.runs import RunDir
 from tests.audio_factory import make_dataset
 from tests.training.training_helpers import WORDS
 

@@ -9,8 +9,8 @@ import pytest
 
 from core.config import FeatureSettings
 from core.errors import ExportError, IncompatibleModelError
-from core.export import check_model, convert_int8, inspect_model
-from core.tflm import TflmModel, measure_arena
+from core.model.export import check_model, convert_int8, inspect_model
+from core.model.tflm import TflmModel, measure_arena
 
 
 def test_export_writes_an_int8_model_the_tflm_interpreter_runs(exported):
@@ -54,7 +54,7 @@ def test_report_figures_match_the_files_and_a_fresh_measurement(exported):
 
 
 def test_int8_accuracy_in_the_report_is_what_tflm_gives_on_the_test_split(exported):
-    from core.training import load_split_data
+    from core.model.train import load_split_data
 
     run, report = exported
     test = load_split_data(run.config, run.project_dir, splits=("testing",))["testing"]
@@ -111,7 +111,7 @@ def test_export_refuses_a_recurrent_model_with_a_clear_error():
 def test_export_refuses_a_model_for_another_input_shape():
     import keras
 
-    from core.models import build_model
+    from core.model.architectures import build_model
 
     two_seconds = FeatureSettings(clip_ms=2000)  # 99 frames, not the firmware's 49
     model = build_model("tiny_conv", two_seconds, 4)

@@ -8,11 +8,11 @@ import os
 import numpy as np
 import pytest
 
-from core.augment import AugmentSettings, augment_clip, time_shift
 from core.config import FeatureSettings
 from core.errors import ConfigError
-from core.feature_cache import compute_clip_features, request_for
-from core.features import compute_features, to_int16
+from core.features.augment import AugmentSettings, augment_clip, time_shift
+from core.features.cache import compute_clip_features, request_for
+from core.features.frontend import compute_features, to_int16
 from tests.audio_factory import noise, tone, wav_bytes, write_wav
 
 RATE = 16000
@@ -107,7 +107,7 @@ def test_features_are_computed_once_then_read_from_the_cache(clips, tmp_path):
     row = first.features[first.rows[0]]
     assert not np.array_equal(row[0], row[1])
     plain = compute_clip_features([request_for(paths[0])], FeatureSettings(), background, cache_dir=cache)
-    from core.audio import fit_clip, read_wav
+    from core.audio.wav import fit_clip, read_wav
 
     expected = compute_features(to_int16(fit_clip(read_wav(paths[0]), RATE)), FeatureSettings())
     assert np.array_equal(plain.features[plain.rows[0], 0], expected)
@@ -169,7 +169,7 @@ def test_a_damaged_cache_file_is_rebuilt_not_trusted(clips, tmp_path):
 
 
 def test_tiny_conv_has_the_micro_speech_shape():
-    from core.models import build_model, model_names
+    from core.model.architectures import build_model, model_names
 
     assert "tiny_conv" in model_names()
     model = build_model("tiny_conv", FeatureSettings(), 4)
@@ -182,14 +182,14 @@ def test_tiny_conv_has_the_micro_speech_shape():
 
 
 def test_unknown_model_names_list_the_known_ones():
-    from core.models import build_model
+    from core.model.architectures import build_model
 
     with pytest.raises(ConfigError, match="tiny_conv"):
         build_model("huge_transformer", FeatureSettings(), 4)
 
 
 def test_dropout_drops_half_in_training_and_nothing_in_inference():
-    from core.models import build_model
+    from core.model.architectures import build_model
 
     model = build_model("tiny_conv", FeatureSettings(), 4)
     dropout = model.get_layer("dropout")

@@ -9,8 +9,8 @@ import pytest
 
 from core.errors import Cancelled, TrainingError
 from core.events import CancelToken, Checkpoint, Done, Log, TrainStep, Validation
-from core.runs import RunDir
-from core.training import learning_rate_at, total_steps, train
+from core.model.runs import RunDir
+from core.model.train import learning_rate_at, total_steps, train
 from tests.training.training_helpers import tiny_config
 
 
@@ -118,7 +118,7 @@ def test_mismatched_phases_are_refused_before_any_work(project, tmp_path):
 
 def test_a_dataset_without_validation_or_test_speakers_still_trains_and_says_so(tmp_path):
     from core.config import PROJECT_FILE, save_config
-    from core.export import export_run
+    from core.model.export import export_run
     from tests.audio_factory import make_dataset
 
     config = tiny_config(steps=[100], learning_rates=[0.001])

@@ -48,10 +48,10 @@ def exported_project(tmp_path_factory: pytest.TempPathFactory, synthetic_data: P
     aligned with its window); shared read-only (tests that change it copy it first)."""
     import numpy as np
 
-    from core.audio import read_wav, write_wav
+    from core.audio.wav import read_wav, write_wav
     from core.config import RecognizerSettings
-    from core.export import export_run
-    from core.training import train
+    from core.model.export import export_run
+    from core.model.train import train
     from tests.tui.helpers import tiny_config
 
     root = tmp_path_factory.mktemp("exported") / "demo"

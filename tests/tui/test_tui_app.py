@@ -211,7 +211,7 @@ def test_launching_the_app_does_not_import_tensorflow(exported_project):
 
 @run_async
 async def test_spectrogram_plays_a_wav_file_frame_by_frame(project):
-    from core.audio import write_wav
+    from core.audio.wav import write_wav
     from tests import audio_factory as af
     from tui.widgets.spectrogram import Spectrogram
 
@@ -265,8 +265,8 @@ async def test_microphone_without_a_device_says_what_to_plug_in(project):
 
 @run_async
 async def test_record_mode_keeps_a_take_and_the_words_pane_counts_it(project):
-    from core.audio_sources import ArraySource
-    from core.record import default_speaker
+    from core.audio.record import default_speaker
+    from core.audio.sources import ArraySource
     from tests import audio_factory as af
     from tui.widgets.spectrogram import Spectrogram
 
@@ -312,7 +312,7 @@ async def wait_until(pilot, condition, what: str, limit: int = 20_000) -> None:
 
 @run_async
 async def test_training_pane_trains_a_run_with_live_curves(trainable_project):
-    from core.runs import list_runs
+    from core.model.runs import list_runs
     from tui.widgets.training import TrainingPane
 
     app = make_app(trainable_project)
@@ -335,11 +335,11 @@ async def test_training_pane_trains_a_run_with_live_curves(trainable_project):
 async def test_stop_keeps_a_checkpoint_and_resume_continues_from_it(trainable_project, monkeypatch):
     import dataclasses
 
-    import core.training
-    from core.runs import list_runs
+    import core.model.train
+    from core.model.runs import list_runs
     from tui.widgets.training import TrainingPane
 
-    monkeypatch.setattr(core.training, "STEPS_PER_CALL", 5)  # report often, so there is a moment to stop
+    monkeypatch.setattr(core.model.train, "STEPS_PER_CALL", 5)  # report often, so there is a moment to stop
     config_path = trainable_project / PROJECT_FILE
     config = load_config(config_path)
     endless = dataclasses.replace(config.training, steps=[1_000_000])  # only Stop ends it
@@ -391,7 +391,7 @@ async def test_command_palette_offers_the_workbench_commands(project):
 
 @run_async
 async def test_model_pane_shows_the_exported_run_against_seed_and_board(exported_project):
-    from core.runs import list_runs
+    from core.model.runs import list_runs
 
     (run,) = list_runs(exported_project)
     report = run.report
@@ -417,7 +417,7 @@ async def test_model_pane_shows_the_exported_run_against_seed_and_board(exported
 async def test_export_from_the_model_pane_writes_the_model_and_report(exported_project, tmp_path):
     import shutil
 
-    from core.runs import list_runs
+    from core.model.runs import list_runs
 
     project = tmp_path / "demo"
     shutil.copytree(exported_project, project)
@@ -439,8 +439,8 @@ async def test_export_from_the_model_pane_writes_the_model_and_report(exported_p
 
 @run_async
 async def test_spectrogram_with_a_model_shows_the_same_detections_as_core(exported_project):
-    from core.live import detect_file
-    from core.runs import list_runs
+    from core.live.detector import detect_file
+    from core.model.runs import list_runs
     from tui.widgets.spectrogram import DetectionList
 
     (run,) = list_runs(exported_project)

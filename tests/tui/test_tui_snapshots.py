@@ -10,7 +10,7 @@ import contextlib
 import numpy as np
 from textual.worker import WorkerFailed
 
-from core.boards import MemoryBudget
+from core.board.profiles import MemoryBudget
 from core.data.synth import SPEECH_COMMANDS_WORDS
 from core.events import TrainStep, Validation
 from tests.tui.helpers import FIXED_PORTS, make_app

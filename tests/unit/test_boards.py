@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.boards import BOARDS_DIR, board_profiles, get_board, load_board, memory_budget
+from core.board.profiles import BOARDS_DIR, board_profiles, get_board, load_board, memory_budget
 from core.errors import ConfigError
 
 

@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from core.codegen import (
+from core.board.firmware_files import (
     FIRMWARE_OPS,
     MODEL_DATA_CC,
     MODEL_SETTINGS_H,

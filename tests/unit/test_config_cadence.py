@@ -16,7 +16,7 @@ from core.config import (
     save_config,
 )
 from core.errors import ConfigError, TrainingError
-from core.runs import RunDir
+from core.model.runs import RunDir
 
 
 def test_the_project_file_carries_the_cadence_with_its_reason(tmp_path):

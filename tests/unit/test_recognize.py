@@ -10,7 +10,7 @@ import pytest
 
 from core.config import RecognizerSettings
 from core.errors import ConfigError
-from core.recognize import (
+from core.live.recognize import (
     Detection,
     RecognizeCommands,
     TimeOrderError,

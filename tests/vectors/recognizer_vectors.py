@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RecognizerSettings
-from core.recognize import RecognizeCommands, TimeOrderError
+from core.live.recognize import RecognizeCommands, TimeOrderError
 
 VECTOR_DIR = Path(__file__).parent / "recognizer"
 TIME_ORDER_ERROR = "time_order_error"

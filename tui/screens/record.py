@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RichLog, Select, Static
 from textual.worker import Worker, WorkerState
 
-from core.audio_sources import AudioSource
+from core.audio.record import Take
+from core.audio.sources import AudioSource
 from core.events import CancelToken
-from core.record import Take
 from tui.widgets.spectrogram import Spectrogram
 
 TAKE_SECONDS = 2.0
@@ -68,7 +68,7 @@ class RecordScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from core.record import default_speaker
+        from core.audio.record import default_speaker
 
         self.query_one("#record-box").border_title = "Record your voice"
         self.query_one("#record-speaker", Input).value = default_speaker()
@@ -93,7 +93,7 @@ class RecordScreen(Screen):
         return self.query_one("#record-speaker", Input).value
 
     def _recorder(self, source: AudioSource):
-        from core.record import Recorder
+        from core.audio.record import Recorder
 
         recordings = self.app.project_dir / self.app.config.data.recordings_dir
         return Recorder(source, self.word, recordings, self.speaker, take_seconds=TAKE_SECONDS)
@@ -134,8 +134,8 @@ class RecordScreen(Screen):
             self.query_one("#record-result", Static).update(Content.from_markup("[$error]the take failed[/]"))
 
     def _show_take(self, take: Take) -> None:
-        from core.audio_sources import ArraySource
-        from core.live import feature_frames
+        from core.audio.sources import ArraySource
+        from core.live.detector import feature_frames
 
         self.take = take
         view = self.query_one(Spectrogram)
@@ -185,7 +185,7 @@ class RecordScreen(Screen):
 
     @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
     def _play(self, audio) -> None:
-        from core.mic import play
+        from core.audio.mic import play
 
         play(audio)
 

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
-from core.boards import MemoryBudget
+from core.board.profiles import MemoryBudget
 
 SEED_MODEL_BYTES = 18_288
 """Size of the seed's int8 micro_speech model (tiny_conv, yes/no), the size to beat."""

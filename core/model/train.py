@@ -3,13 +3,13 @@
 Why it is fast (TF's own speech_commands train.py does ~7.5 steps/s on 2 cores, this does ~40x that):
 - features are computed once, not per step: every training clip gets `augment_variants` augmented
   versions (time shift, background noise) up front, in large batches, cached on disk
-  (core.feature_cache); a step draws (clip, variant) pairs from that bank;
+  (core.features.cache); a step draws (clip, variant) pairs from that bank;
 - the bank, the labels and the sampling weights live in the TensorFlow graph: sampling, gathering,
   forward, backward and the Adam update of many steps run in one `tf.function` call, so Python is
   touched once per ~100 steps;
 - dropout masks come from random bytes, not random floats (core.models.BitDropout).
 
-A run writes its resolved config, metrics.jsonl and checkpoints (core.runs); cancelling (or Ctrl-C in the
+A run writes its resolved config, metrics.jsonl and checkpoints (core.model.runs); cancelling (or Ctrl-C in the
 CLI) saves a checkpoint first, and a killed run loses at most the steps since its last checkpoint.
 """
 
@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from core.augment import AugmentSettings
 from core.config import ProjectConfig
 from core.errors import Cancelled, DataError, TrainingError
 from core.events import (
@@ -37,8 +36,9 @@ from core.events import (
     Validation,
     ignore_events,
 )
-from core.features import FLOAT_SCALE, to_model_input
-from core.runs import CheckpointData, RunDir, new_run_path, resolve_run
+from core.features.augment import AugmentSettings
+from core.features.frontend import FLOAT_SCALE, to_model_input
+from core.model.runs import CheckpointData, RunDir, new_run_path, resolve_run
 
 STEPS_PER_CALL = 100  # training steps per tf.function call (bounded by eval/checkpoint/phase boundaries)
 SHARDS = 2  # each batch is computed as this many independent parts, one per CPU thread
@@ -125,7 +125,7 @@ def load_split_data(
     """Index the project's data and get the features of each split (training: augmented variants;
     validation/testing: one plain version), from the cache where possible."""
     from core.data.dataset import build_index
-    from core.feature_cache import compute_clip_features, request_for
+    from core.features.cache import compute_clip_features, request_for
 
     index = build_index(config, project_dir, extra_dirs, seed=config.training.seed)
     counts = index.counts()
@@ -186,7 +186,7 @@ class Trainer:
         import keras
         import tensorflow as tf
 
-        from core.models import build_model
+        from core.model.architectures import build_model
 
         t = config.training
         self.config = config
@@ -316,7 +316,7 @@ def use_threads_for_shards() -> None:
 
 def restore_model(run: RunDir) -> tuple[Any, CheckpointData]:
     """The Keras model of a run with the weights of its latest checkpoint, and that checkpoint."""
-    from core.models import build_model
+    from core.model.architectures import build_model
 
     checkpoint = run.latest_checkpoint()
     if checkpoint is None:

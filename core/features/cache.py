@@ -4,7 +4,7 @@ One cache file holds every clip computed with one *recipe*: the feature settings
 settings, the number of variants, the seed and the background noise files. Inside it each clip is a
 row keyed by the clip's identity (path, size, modification time). Changing any recipe setting selects
 another file; editing or replacing a clip changes its identity. Either way, stale features are never
-used, and only what is missing is computed (in large batches through `core.features`).
+used, and only what is missing is computed (in large batches through `core.features.frontend`).
 
 A row holds `variants` augmented versions of the clip (one unaugmented version for evaluation), so
 training can draw a fresh-looking variant at every step without computing features per step.
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.augment import AugmentSettings, augment_clip
 from core.config import FeatureSettings
 from core.errors import AudioError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
+from core.features.augment import AugmentSettings, augment_clip
 from core.fileio import write_bytes_atomic
 
 CACHE_FORMAT = 2  # 2: augmentation seeded by folder/file name, not by absolute path
@@ -136,7 +136,7 @@ def compute_clip_features(
                 audio.append(clips)
                 ok.append(i)
             if ok:
-                from core.features import compute_features
+                from core.features.frontend import compute_features
 
                 feats = compute_features(np.concatenate(audio), features)
                 feats = feats.reshape(len(ok), variants, features.frames, features.channels)
@@ -168,8 +168,8 @@ def _variants(
     variants: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    from core.audio import fit_clip, read_wav
-    from core.features import to_int16
+    from core.audio.wav import fit_clip, read_wav
+    from core.features.frontend import to_int16
 
     samples = features.clip_samples
     audio = None
@@ -187,7 +187,7 @@ def _variants(
 
 
 def _load_backgrounds(paths: Sequence[Path], sample_rate: int, on_event: EventCallback) -> list[np.ndarray]:
-    from core.audio import read_wav
+    from core.audio.wav import read_wav
 
     noise = []
     for path in paths:

@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import ConfigError
 from core.fileio import write_text_atomic
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOARDS_DIR = ROOT / "assets" / "boards"
 SKETCH_DIR = ROOT / "firmware" / "wakebench"
 SKETCH_YAML = SKETCH_DIR / "sketch.yaml"
@@ -157,7 +157,7 @@ def render_sketch_yaml(profiles: dict[str, BoardProfile], default: str = "edgeba
     """firmware/wakebench/sketch.yaml: one build profile per board, versions pinned."""
     lines = [
         "# Build profiles for arduino-cli (>= 1.3 for local `dir:` libraries), one per board.",
-        "# Generated from assets/boards/*.toml by `python -m core.boards --write-sketch-yaml`; edit those.",
+        "# Generated from assets/boards/*.toml by `python -m core.board.profiles --write-sketch-yaml`; edit those.",
         "# Arduino_TensorFlowLite is not in the Library Manager: fetch it first with",
         "# firmware/fetch_tflm.sh (see firmware/README.md).",
         "profiles:",

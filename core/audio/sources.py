@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio import SAMPLE_RATE, read_wav, to_int16
+from core.audio.wav import SAMPLE_RATE, read_wav, to_int16
 
 
 class AudioSource(ABC):

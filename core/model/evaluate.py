@@ -17,7 +17,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.events import CancelToken, Done, EventCallback, Progress, ignore_events
-from core.runs import RunDir
+from core.model.runs import RunDir
 
 BATCH_CLIPS = 512
 
@@ -62,9 +62,9 @@ def evaluate_folder(
     cancel: CancelToken | None = None,
 ) -> EvalResult:
     """Accuracy, per-class accuracy and confusion matrix of the run's model.tflite on `data_dir`."""
-    from core.export import confusion_matrix, int8_predictions, per_class_accuracy
-    from core.feature_cache import compute_clip_features, request_for
-    from core.tflm import TflmModel
+    from core.features.cache import compute_clip_features, request_for
+    from core.model.export import confusion_matrix, int8_predictions, per_class_accuracy
+    from core.model.tflm import TflmModel
 
     run = run if isinstance(run, RunDir) else RunDir.open(run)
     data_dir = Path(data_dir)

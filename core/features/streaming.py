@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from core.config import FeatureSettings
-from core.features import to_int16
+from core.features.frontend import to_int16
 
 # Fixed-point formats of the library (window.h, filterbank.h, noise_reduction.h, pcan_gain_control.h,
 # log_lut.h).

@@ -25,11 +25,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.audio_sources import AudioSource, FileSource
+from core.audio.sources import AudioSource, FileSource
 from core.config import FeatureSettings, RecognizerSettings
 from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
-from core.recognize import Detection, RecognizeCommands, check_cadence
-from core.streaming_features import StreamingFrontend
+from core.features.streaming import StreamingFrontend
+from core.live.recognize import Detection, RecognizeCommands, check_cadence
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,8 @@ class StreamingDetector:
 def load_run_model(run: str | Path | Any) -> tuple[Any, ScoringModel]:
     """(RunDir, TflmModel) of an exported run (a folder, or an id under ./runs); a folder that is not a
     run is a TrainingError, a run without model.tflite an ExportError saying to export it."""
-    from core.runs import RunDir, resolve_run
-    from core.tflm import TflmModel
+    from core.model.runs import RunDir, resolve_run
+    from core.model.tflm import TflmModel
 
     run_dir = run if isinstance(run, RunDir) else resolve_run(run)
     return run_dir, TflmModel.from_run(run_dir)

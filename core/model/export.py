@@ -1,7 +1,7 @@
 """Export a trained run for the board: full-integer int8 TFLite, checked against what the firmware can
 run, measured and tested in the TFLM interpreter, and turned into C files.
 
-Writes into the run folder: model.tflite, model_data.cc/.h and model_settings.h (core.codegen), and
+Writes into the run folder: model.tflite, model_data.cc/.h and model_settings.h (core.board.firmware_files), and
 report.json (model bytes, ops, measured arena, float vs int8 accuracy on the test split, confusion).
 report.json is written last, so a run with a report is completely exported. install_firmware_files
 then puts the run's three generated files, unchanged, into the sketch folder (firmware/wakebench/).
@@ -25,7 +25,7 @@ from core.config import FeatureSettings
 from core.errors import ExportError, IncompatibleModelError
 from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
 from core.fileio import write_bytes_atomic, write_json_atomic
-from core.runs import RunDir
+from core.model.runs import RunDir
 
 REPRESENTATIVE_CLIPS = 500  # calibration clips for the int8 ranges, drawn from the training features
 
@@ -75,7 +75,7 @@ class ExportReport:
 
 def firmware_ops() -> tuple[str, ...]:
     """Builtin ops the firmware's op resolver registers (the firmware side owns the list)."""
-    from core.codegen import FIRMWARE_OPS
+    from core.board.firmware_files import FIRMWARE_OPS
 
     return tuple(FIRMWARE_OPS)
 
@@ -138,7 +138,7 @@ def _convert(converter: Any) -> bytes:
 def _quiet_converter() -> Iterator[None]:
     """The converter prints its temporary SavedModel to stdout and notes to stderr; `--json` output
     must stay pure JSON."""
-    from core.tflm import quiet_stderr
+    from core.model.tflm import quiet_stderr
 
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), quiet_stderr():
         warnings.simplefilter("ignore")
@@ -179,7 +179,7 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     """Ops and I/O of a .tflite flatbuffer (read with the TFLM package's schema; no TensorFlow)."""
     from tflite_micro import runtime
 
-    from core.tflm import check_flatbuffer
+    from core.model.tflm import check_flatbuffer
 
     check_flatbuffer(model_bytes)
     schema = runtime.schema_fb
@@ -285,16 +285,16 @@ def export_run(
     With `firmware_dir` (the sketch folder), the generated C files are then installed there too
     (install_firmware_files); a folder that is not the sketch is refused before any work.
     """
-    from core.codegen import (
+    from core.board.firmware_files import (
         arena_with_margin,
         check_sketch_dir,
         firmware_model,
         model_sha8,
         write_firmware_files,
     )
-    from core.features import to_model_input
-    from core.tflm import TflmModel
-    from core.training import load_split_data, restore_model, total_steps
+    from core.features.frontend import to_model_input
+    from core.model.tflm import TflmModel
+    from core.model.train import load_split_data, restore_model, total_steps
 
     started = time.monotonic()
     if firmware_dir is not None:
@@ -403,7 +403,7 @@ def install_firmware_files(run: RunDir | str | Path, sketch_dir: str | Path) -> 
     is not exported, or generated files that do not belong to the run's reported model (an export that
     was interrupted).
     """
-    from core.codegen import (
+    from core.board.firmware_files import (
         MODEL_DATA_CC,
         MODEL_SETTINGS_H,
         check_sketch_dir,

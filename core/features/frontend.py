@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from core.audio import to_int16  # noqa: F401 (part of this module's API)
+from core.audio.wav import to_int16  # noqa: F401 (part of this module's API)
 from core.config import FeatureSettings
 
 # TF speech_commands scales the frontend's uint16 output by 10/256 before the model ("micro" preprocess).

@@ -1,0 +1,2 @@
+"""Models: architectures, training, run folders and their records, the TFLM interpreter, int8 export and
+evaluation."""
