@@ -19,7 +19,7 @@ from pathlib import Path
 from core.board.protocol import LABEL_RE
 from core.config import FeatureSettings, RecognizerSettings
 from core.errors import ExportError
-from core.features.frontend import FLOAT_SCALE
+from core.features.quantize import FLOAT_SCALE
 from core.fileio import write_text_atomic
 from core.live.recognize import check_cadence, check_settings, queue_capacity
 

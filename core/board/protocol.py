@@ -24,6 +24,8 @@ from typing import Literal
 
 import numpy as np
 
+from core.features.quantize import quantize_input
+
 PROTOCOL_VERSION = "v1"
 HELLO_TAG = "#wakebench"
 MAX_LINE_BYTES = 512
@@ -138,8 +140,6 @@ BoardMessage = Hello | Detection | Scores | FeatureFrame | AudioChunk | LogLine 
 def feature_bytes(features_u16: np.ndarray, input_scale: float, input_zero_point: int) -> np.ndarray:
     """The bytes of `F` lines for frontend output (uint16): the model's int8 input + 128, as the
     firmware sends them (so a virtual board and a real one look the same)."""
-    from core.features.frontend import quantize_input
-
     return (quantize_input(features_u16, input_scale, input_zero_point).astype(np.int16) + 128).astype(
         np.uint8
     )

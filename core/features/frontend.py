@@ -15,9 +15,6 @@ import numpy as np
 from core.audio.wav import to_int16  # noqa: F401 (part of this module's API)
 from core.config import FeatureSettings
 
-# TF speech_commands scales the frontend's uint16 output by 10/256 before the model ("micro" preprocess).
-FLOAT_SCALE = 10.0 / 256.0
-
 
 def _frontend_kwargs(settings: FeatureSettings) -> dict[str, Any]:
     return dict(
@@ -89,14 +86,3 @@ def compute_stream_features(audio: np.ndarray, settings: FeatureSettings) -> np.
         return np.zeros((0, settings.channels), np.uint16)
     out = frontend.audio_microfrontend(tf.constant(pcm), out_type=tf.uint16, **_frontend_kwargs(settings))
     return out.numpy()
-
-
-def to_model_input(features: np.ndarray) -> np.ndarray:
-    """uint16 frontend output -> the float32 values the model is trained on."""
-    return features.astype(np.float32) * FLOAT_SCALE
-
-
-def quantize_input(features: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """uint16 frontend output -> int8 model input, with the model's input quantization (as the firmware does)."""
-    q = np.round(features.astype(np.float32) * FLOAT_SCALE / scale) + zero_point
-    return np.clip(q, -128, 127).astype(np.int8)

@@ -1,6 +1,6 @@
 """Model architectures, by name: each builds a Keras model from the feature shape and the label count.
 
-A model maps float features `[batch, frames, channels, 1]` (see `core.features.to_model_input`) to
+A model maps float features `[batch, frames, channels, 1]` (see `core.features.quantize.to_model_input`) to
 logits `[batch, n_labels]`; dropout is active only when it is called with `training=True`. Export adds
 the softmax and fixes the batch to 1. More architectures are added with `register_model`.
 Keras and TensorFlow are imported inside the builders, never at import time.

@@ -292,7 +292,7 @@ def export_run(
         model_sha8,
         write_firmware_files,
     )
-    from core.features.frontend import to_model_input
+    from core.features.quantize import to_model_input
     from core.model.tflm import TflmModel
     from core.model.train import load_split_data, restore_model, total_steps
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ExportError, IncompatibleModelError
-from core.features.frontend import quantize_input
+from core.features.quantize import quantize_input
 from core.model.runs import RunDir
 
 MAX_ARENA_BYTES = 16 * 1024 * 1024

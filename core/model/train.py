@@ -37,7 +37,7 @@ from core.events import (
     ignore_events,
 )
 from core.features.augment import AugmentSettings
-from core.features.frontend import FLOAT_SCALE, to_model_input
+from core.features.quantize import FLOAT_SCALE, to_model_input
 from core.model.runs import CheckpointData, RunDir, new_run_path, resolve_run
 
 STEPS_PER_CALL = 100  # training steps per tf.function call (bounded by eval/checkpoint/phase boundaries)

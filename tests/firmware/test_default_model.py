@@ -22,7 +22,8 @@ from core.board.firmware_files import (
     render_firmware_files,
 )
 from core.config import FeatureSettings, RecognizerSettings, TrainingSettings
-from core.features.frontend import compute_features, quantize_input
+from core.features.frontend import compute_features
+from core.features.quantize import quantize_input
 
 REPORT = Path(__file__).parents[2] / "firmware" / "default_model_report.json"
 

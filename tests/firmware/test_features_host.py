@@ -1,4 +1,4 @@
-"""The firmware's input quantization equals core.features.quantize_input bit for bit, and its feature
+"""The firmware's input quantization equals core.features.quantize.quantize_input bit for bit, and its feature
 ring buffer hands the model the last N frames oldest first."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from host_build import run_driver
 
-from core.features.frontend import FLOAT_SCALE, quantize_input
+from core.features.quantize import FLOAT_SCALE, quantize_input
 
 
 def test_quantization_matches_python(host_build):

@@ -261,7 +261,7 @@ def test_line_buffer_clear_drops_a_half_line_after_reconnect():
 
 def test_feature_bytes_are_the_model_input_plus_128():
     from core.board.protocol import feature_bytes
-    from core.features.frontend import quantize_input
+    from core.features.quantize import quantize_input
 
     frames = np.array([[0, 100, 670, 65535]], dtype=np.uint16)
     got = feature_bytes(frames, 0.1019608, -128)
