@@ -9,12 +9,16 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import ProjectConfig
 from core.errors import WakebenchError
 from core.events import TrainStep, Validation
 from tui.widgets.board import PortInfo
 from tui.widgets.model import ModelView, RunRow
+
+if TYPE_CHECKING:
+    from core.model.runs import ExportReport
 
 
 @dataclass(frozen=True)
@@ -70,14 +74,14 @@ def run_rows(project_dir: Path) -> list[RunRow]:
             continue  # a damaged run folder is left alone, not listed
         info, report = run.info, run.report
         total = sum(config.training.steps)
-        step = int(info.get("step", 0))
+        step = info.step
         rows.append(
             RunRow(
                 run.id,
                 ",".join(config.words),
                 f"{step:,}/{total:,}" if step < total else f"{total:,}",
-                info.get("val_accuracy"),
-                report.get("int8_accuracy"),
+                info.val_accuracy,
+                report.int8_accuracy if report is not None else None,
                 _model_bytes(report, run.model_path),
             )
         )
@@ -90,17 +94,19 @@ def model_view(run_path: Path) -> ModelView:
 
     run = RunDir(run_path)
     report = run.report
+    if report is None:
+        return ModelView(run.id, list(run.labels), size_bytes=_model_bytes(None, run.model_path))
     return ModelView(
         run.id,
-        list(report.get("labels", run.labels)),
+        list(report.labels),
         size_bytes=_model_bytes(report, run.model_path),
-        arena_bytes=report.get("arena_bytes"),
-        arena_allocated=report.get("arena_bytes_with_margin"),
-        ops=list(report.get("ops", [])),
-        float_accuracy=report.get("float_accuracy"),
-        int8_accuracy=report.get("int8_accuracy"),
-        confusion=report.get("confusion"),
-        model_sha8=report.get("model_sha8", ""),
+        arena_bytes=report.arena_bytes,
+        arena_allocated=report.arena_bytes_with_margin,
+        ops=list(report.ops),
+        float_accuracy=report.float_accuracy,
+        int8_accuracy=report.int8_accuracy,
+        confusion=report.confusion,
+        model_sha8=report.model_sha8,
     )
 
 
@@ -119,29 +125,11 @@ def training_history(run_path: Path) -> tuple[list[TrainStep], list[Validation]]
     """The steps and validations a run logged (metrics.jsonl), to redraw its curves."""
     from core.model.runs import RunDir
 
-    steps, validations = [], []
-    for record in RunDir(run_path).read_metrics():
-        kind = record.get("event")
-        try:
-            if kind == "step":
-                steps.append(
-                    TrainStep(
-                        int(record["step"]),
-                        int(record["total_steps"]),
-                        float(record["loss"]),
-                        float(record["train_accuracy"]),
-                        float(record["learning_rate"]),
-                        float(record.get("eta_s", 0.0)),
-                    )
-                )
-            elif kind == "validation":
-                validations.append(Validation(int(record["step"]), float(record["accuracy"])))
-        except (KeyError, TypeError, ValueError):
-            continue  # a line from another version of wakebench
-    return steps, validations
+    history = RunDir(run_path).history()
+    return history.steps, history.validations
 
 
-def _model_bytes(report: dict, model_path: Path) -> int | None:
-    if report.get("model_bytes"):
-        return int(report["model_bytes"])
+def _model_bytes(report: ExportReport | None, model_path: Path) -> int | None:
+    if report is not None and report.model_bytes:
+        return report.model_bytes
     return model_path.stat().st_size if model_path.is_file() else None

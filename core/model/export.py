@@ -15,7 +15,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ import numpy as np
 from core.config import FeatureSettings
 from core.errors import ExportError, IncompatibleModelError
 from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
-from core.fileio import write_bytes_atomic, write_json_atomic
-from core.model.runs import RunDir
+from core.fileio import write_bytes_atomic
+from core.model.runs import ExportReport, RunDir
 
 REPRESENTATIVE_CLIPS = 500  # calibration clips for the int8 ranges, drawn from the training features
 
@@ -40,34 +40,6 @@ class ModelInfo:
     input_type: str
     output_shape: tuple[int, ...]
     output_type: str
-
-
-@dataclass
-class ExportReport:
-    """The content of report.json (and the `done` result of `wakebench export`)."""
-
-    run_dir: str
-    model_bytes: int
-    arena_bytes: int
-    arena_bytes_with_margin: int
-    ops: list[str]
-    input_shape: list[int]
-    output_shape: list[int]
-    input_scale: float
-    input_zero_point: int
-    labels: list[str]
-    test_clips: int
-    float_accuracy: float | None
-    int8_accuracy: float | None
-    per_class: dict[str, float | None]
-    confusion: list[list[int]]
-    model_sha8: str
-    trained_steps: int = 0
-    files: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 # ---- conversion and checks ------------------------------------------------------------------------
@@ -384,7 +356,7 @@ def export_run(
         files=[p.name for p in files],
         seconds=round(time.monotonic() - started, 2),
     )
-    write_json_atomic(run.report_path, report.to_dict())
+    run.write_report(report)
     if firmware_dir is not None:
         installed = install_firmware_files(run, firmware_dir)
         names = ", ".join(p.name for p in installed)
@@ -416,12 +388,13 @@ def install_firmware_files(run: RunDir | str | Path, sketch_dir: str | Path) -> 
 
     sketch = check_sketch_dir(sketch_dir)
     run = run if isinstance(run, RunDir) else RunDir.open(run)
-    reported = run.report.get("model_sha8")
-    if not reported:
+    report = run.report
+    if report is None:
         raise ExportError(
             f"{run.path}: not exported yet (no {run.report_path.name})",
             f"export it first: wakebench export {run.path} --firmware-dir {sketch}",
         )
+    reported = report.model_sha8
     files = read_generated_files(run.path)
     found = {
         MODEL_DATA_CC: model_sha8(model_from_model_data_cc(files[MODEL_DATA_CC])),

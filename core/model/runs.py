@@ -5,6 +5,11 @@
     metrics.jsonl      one JSON object per training event (steps, validations, checkpoints), appended
     checkpoints/       ckpt-<step>.npz: model and optimizer variables, random state, step (latest two kept)
     model.tflite, model_data.cc, model_data.h, model_settings.h, report.json   written by export
+    build/<profile>/   firmware builds of the run's model for a board profile
+
+This module is the one place that knows that layout: everything else asks a `RunDir` for its paths and
+reads the run's files back through its typed readers (`info` -> RunInfo, `report` -> ExportReport or None,
+`history()` -> TrainingHistory), never as raw JSON.
 
 Every file except metrics.jsonl is replaced atomically (core.fileio). metrics.jsonl is appended one line
 per write; a line torn by a crash is ignored when reading, and a resume drops the lines after its checkpoint.
@@ -12,20 +17,23 @@ per write; a line torn by a crash is ignored when reading, and a resume drops th
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from core.board.firmware_files import GENERATED_FILES
 from core.config import ProjectConfig, config_from_dict
 from core.errors import ConfigError, TrainingError
+from core.events import Checkpoint, TrainStep, Validation
 from core.fileio import write_bytes_atomic, write_json_atomic
 
 RUNS_DIR = "runs"
@@ -35,9 +43,153 @@ METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 MODEL_FILE = "model.tflite"
 REPORT_FILE = "report.json"
+BUILD_DIR = "build"
 KEEP_CHECKPOINTS = 2
 
 _CHECKPOINT = re.compile(r"ckpt-(\d+)\.npz")
+
+
+# ---- the typed records of a run's files ---------------------------------------------------------------
+
+RunState = str
+"""created (folder made) -> training -> stopped (cancelled; resumable) or trained."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """run.json: where the run's data came from and how far it got."""
+
+    id: str
+    created: str = ""
+    """Local time the run was made, `YYYY-mm-ddTHH:MM:SS` (runs sort by it)."""
+    project_dir: str = "."
+    extra_dirs: list[str] = field(default_factory=list)
+    state: RunState = "created"
+    step: int = 0
+    """Training steps done when the state was last written."""
+    val_accuracy: float | None = None
+    """Validation accuracy at the end of training (None before, or with an empty split)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ExportReport:
+    """report.json (and the `done` result of `wakebench export`): what export made and measured."""
+
+    run_dir: str
+    model_bytes: int
+    arena_bytes: int
+    arena_bytes_with_margin: int
+    ops: list[str]
+    input_shape: list[int]
+    output_shape: list[int]
+    input_scale: float
+    input_zero_point: int
+    labels: list[str]
+    test_clips: int
+    float_accuracy: float | None
+    int8_accuracy: float | None
+    per_class: dict[str, float | None]
+    confusion: list[list[int]]
+    model_sha8: str
+    trained_steps: int = 0
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    """metrics.jsonl read back: the events training logged, in order, by kind."""
+
+    steps: list[TrainStep] = field(default_factory=list)
+    validations: list[Validation] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+
+
+MetricEvent = TrainStep | Validation | Checkpoint
+_METRIC_EVENTS: dict[str, type[MetricEvent]] = {
+    "step": TrainStep,
+    "validation": Validation,
+    "checkpoint": Checkpoint,
+}
+
+_Record = TypeVar("_Record")
+
+
+def _from_json(cls: type[_Record], values: Any) -> _Record:
+    """A record dataclass from its JSON object: unknown keys (from a newer wakebench) are ignored, a
+    missing key takes its default; ValueError when the object does not fit (a missing required key,
+    or a value of the wrong kind)."""
+    if not isinstance(values, dict):
+        raise ValueError(f"expected a JSON object, got {type(values).__name__}")
+    kwargs = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in values:
+            kwargs[f.name] = values[f.name]
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ValueError(f"no {f.name!r}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _check_numbers(record: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(record, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f"{name} is not a number: {value!r}")
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value of a file; None when it is missing or not JSON (a run from a crashed writer or
+    another tool: treated as not written)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def read_info(path: Path, run_id: str) -> RunInfo:
+    """run.json at `path`; an unreadable or missing file gives the defaults (state "created")."""
+    values = _read_json(path)
+    try:
+        info = _from_json(RunInfo, {"id": run_id, **values} if isinstance(values, dict) else {"id": run_id})
+        _check_numbers(info, "step", "val_accuracy")
+    except ValueError:
+        return RunInfo(run_id)
+    return info
+
+
+def read_report(path: Path) -> ExportReport | None:
+    """report.json at `path`, or None when the run is not (completely) exported."""
+    try:
+        report = _from_json(ExportReport, _read_json(path))
+        _check_numbers(report, "model_bytes", "arena_bytes", "arena_bytes_with_margin", "input_scale")
+        _check_numbers(report, "float_accuracy", "int8_accuracy", "input_zero_point", "test_clips")
+    except ValueError:
+        return None
+    return report
+
+
+def parse_metric(record: Any) -> MetricEvent | None:
+    """One metrics.jsonl object as its event, or None for a line this version does not know."""
+    if not isinstance(record, dict):
+        return None
+    cls = _METRIC_EVENTS.get(str(record.get("event")))
+    if cls is None:
+        return None
+    try:
+        event = _from_json(cls, {k: v for k, v in record.items() if k != "event"})
+        _check_numbers(event, *(f.name for f in dataclasses.fields(event) if f.name != "path"))
+    except ValueError:
+        return None
+    return event
 
 
 @dataclass
@@ -78,15 +230,20 @@ class RunDir:
             )
         run.path.mkdir(parents=True, exist_ok=True)
         write_json_atomic(run.path / CONFIG_FILE, config.to_dict())
-        info = {
-            "id": run.path.name,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "project_dir": str(Path(project_dir).resolve()),
-            "extra_dirs": [str(Path(d).resolve()) for d in extra_dirs],
-            "state": "created",
-        }
-        write_json_atomic(run.path / RUN_FILE, info)
+        info = RunInfo(
+            id=run.path.name,
+            created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            project_dir=str(Path(project_dir).resolve()),
+            extra_dirs=[str(Path(d).resolve()) for d in extra_dirs],
+            state="created",
+        )
+        write_json_atomic(run.path / RUN_FILE, info.to_dict())
         return run
+
+    @classmethod
+    def of(cls, project_dir: str | Path, run_id: str) -> RunDir:
+        """The run `run_id` of a project: `<project_dir>/runs/<run_id>` (not checked)."""
+        return cls(Path(project_dir) / RUNS_DIR / run_id)
 
     @classmethod
     def open(cls, path: str | Path) -> RunDir:
@@ -110,6 +267,10 @@ class RunDir:
         return self.path / CONFIG_FILE
 
     @property
+    def info_path(self) -> Path:
+        return self.path / RUN_FILE
+
+    @property
     def metrics_path(self) -> Path:
         return self.path / METRICS_FILE
 
@@ -125,6 +286,20 @@ class RunDir:
     def report_path(self) -> Path:
         return self.path / REPORT_FILE
 
+    @property
+    def generated_paths(self) -> dict[str, Path]:
+        """The firmware files export generates here (model_data.h/.cc, model_settings.h): name -> path."""
+        return {name: self.path / name for name in GENERATED_FILES}
+
+    def build_dir(self, profile: str) -> Path:
+        """Where firmware builds of this run's model for board `profile` go."""
+        return self.path / BUILD_DIR / profile
+
+    @property
+    def exported(self) -> bool:
+        """True when export finished (report.json is written last)."""
+        return self.report is not None
+
     @cached_property
     def config(self) -> ProjectConfig:
         try:
@@ -139,44 +314,74 @@ class RunDir:
         return self.config.labels
 
     @property
-    def info(self) -> dict[str, Any]:
-        try:
-            return json.loads((self.path / RUN_FILE).read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+    def info(self) -> RunInfo:
+        """run.json (the defaults when it is missing or unreadable)."""
+        return read_info(self.info_path, self.id)
 
-    def update_info(self, **changes: Any) -> None:
-        write_json_atomic(self.path / RUN_FILE, {**self.info, **changes})
+    def update_info(
+        self, *, state: RunState, step: int | None = None, val_accuracy: float | None = None
+    ) -> None:
+        """Record the run's state (and the step reached, and its final validation accuracy)."""
+        changes: dict[str, Any] = {"state": state}
+        if step is not None:
+            changes["step"] = step
+        if val_accuracy is not None:
+            changes["val_accuracy"] = val_accuracy
+        write_json_atomic(self.info_path, dataclasses.replace(self.info, **changes).to_dict())
 
     @property
     def project_dir(self) -> Path:
-        return Path(self.info.get("project_dir", "."))
+        return Path(self.info.project_dir)
 
     @property
     def extra_dirs(self) -> list[str]:
-        return list(self.info.get("extra_dirs", []))
+        return list(self.info.extra_dirs)
 
     @property
-    def report(self) -> dict[str, Any]:
-        """report.json written by export; {} before the run is exported."""
-        try:
-            return json.loads(self.report_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+    def report(self) -> ExportReport | None:
+        """report.json written by export; None before the run is (completely) exported."""
+        return read_report(self.report_path)
+
+    def write_report(self, report: ExportReport) -> None:
+        """Write report.json (export does it last, so a run with a report is completely exported)."""
+        write_json_atomic(self.report_path, report.to_dict())
 
     # ---- metrics -------------------------------------------------------------------------------
 
-    def append_metrics(self, record: dict[str, Any]) -> None:
-        """Append one JSON line (one write call, so a crash tears at most this line)."""
-        line = (json.dumps(record, default=float) + "\n").encode("utf-8")
+    def append_metrics(self, event: MetricEvent) -> None:
+        """Append one event as a JSON line (one write call, so a crash tears at most this line)."""
+        line = (json.dumps(event.to_json(), default=float) + "\n").encode("utf-8")
         fd = os.open(self.metrics_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)
         finally:
             os.close(fd)
 
-    def read_metrics(self) -> list[dict[str, Any]]:
-        """Every intact metrics line (a torn line from a crash is skipped)."""
+    def read_metrics(self) -> list[MetricEvent]:
+        """Every intact metrics line as its event, in file order (a torn line from a crash, or a line of
+        a kind this version does not know, is skipped)."""
+        events = (parse_metric(record) for record in self._metric_lines())
+        return [event for event in events if event is not None]
+
+    def history(self) -> TrainingHistory:
+        """The run's metrics by kind (for training curves)."""
+        history = TrainingHistory()
+        for event in self.read_metrics():
+            if isinstance(event, TrainStep):
+                history.steps.append(event)
+            elif isinstance(event, Validation):
+                history.validations.append(event)
+            else:
+                history.checkpoints.append(event)
+        return history
+
+    def truncate_metrics(self, step: int) -> None:
+        """Drop records after `step` (a resume repeats that work)."""
+        kept = [r for r in self._metric_lines() if not _after(r, step)]
+        text = "".join(json.dumps(r) + "\n" for r in kept)
+        write_bytes_atomic(self.metrics_path, text.encode("utf-8"))
+
+    def _metric_lines(self) -> list[Any]:
         try:
             text = self.metrics_path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -188,12 +393,6 @@ class RunDir:
             except json.JSONDecodeError:
                 continue
         return records
-
-    def truncate_metrics(self, step: int) -> None:
-        """Drop records after `step` (a resume repeats that work)."""
-        kept = [r for r in self.read_metrics() if int(r.get("step", 0)) <= step]
-        text = "".join(json.dumps(r) + "\n" for r in kept)
-        write_bytes_atomic(self.metrics_path, text.encode("utf-8"))
 
     # ---- checkpoints ---------------------------------------------------------------------------
 
@@ -231,6 +430,12 @@ class RunDir:
         return None
 
 
+def _after(record: Any, step: int) -> bool:
+    """True for a metrics record logged after `step`."""
+    at = record.get("step", 0) if isinstance(record, dict) else 0
+    return isinstance(at, (int, float)) and at > step
+
+
 def new_run_path(project_dir: str | Path, config: ProjectConfig) -> Path:
     """runs/<date>-<time>-<words>, made unique with a counter."""
     words = "-".join(re.sub(r"[^a-z0-9]+", "_", w.lower()) for w in config.words)[:40]
@@ -248,7 +453,7 @@ def list_runs(project_dir: str | Path = ".") -> list[RunDir]:
     if not root.is_dir():
         return []
     runs = [RunDir(p) for p in root.iterdir() if (p / CONFIG_FILE).is_file()]
-    return sorted(runs, key=lambda r: (r.info.get("created", ""), r.id))
+    return sorted(runs, key=lambda r: (r.info.created, r.id))
 
 
 def resolve_run(name: str | Path, project_dir: str | Path = ".") -> RunDir:

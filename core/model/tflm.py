@@ -62,8 +62,8 @@ class TflmModel:
                 f"export it first: wakebench export {run.path}",
             )
         # export measured the arena already; reusing it skips the measurement.
-        arena = run.report.get("arena_bytes")
-        return cls.from_file(run.model_path, int(arena) if arena else None)
+        report = run.report
+        return cls.from_file(run.model_path, (report.arena_bytes or None) if report is not None else None)
 
     @classmethod
     def from_file(cls, path: str | Path, arena_bytes: int | None = None) -> TflmModel:

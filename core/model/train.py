@@ -386,8 +386,8 @@ def train(
     resumed_from = step
     run.update_info(state="training")
 
-    def emit(event: Any) -> None:
-        run.append_metrics(event.to_json())
+    def emit(event: TrainStep | Validation | Checkpoint) -> None:
+        run.append_metrics(event)
         on_event(event)
 
     def save(at: int) -> None:

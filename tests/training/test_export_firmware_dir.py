@@ -60,7 +60,7 @@ def test_cli_export_with_firmware_dir_exports_then_installs(run_copy, sketch, ca
     assert code == 0, err
     lines = json_lines(out)
     report = lines[-1]
-    assert report["event"] == "done" and report["model_sha8"] == run_copy.report["model_sha8"]
+    assert report["event"] == "done" and report["model_sha8"] == run_copy.report.model_sha8
     assert any(
         line["event"] == "log" and f"installed into {sketch}" in line["message"] for line in lines[:-1]
     )

@@ -40,7 +40,7 @@ def test_train_export_eval_print_json_lines_ending_with_the_result(tmp_path, mon
     assert code == 0
     report = lines[-1]
     for key in ("model_bytes", "arena_bytes", "ops", "float_accuracy", "int8_accuracy"):
-        assert report[key] == run.report[key]
+        assert report[key] == getattr(run.report, key)
     assert report["model_bytes"] == run.model_path.stat().st_size
 
     data = make_dataset(tmp_path / "eval", WORDS, speakers=3, source="tone")

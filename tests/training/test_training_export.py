@@ -32,7 +32,7 @@ def test_export_writes_an_int8_model_the_tflm_interpreter_runs(exported):
 def test_report_figures_match_the_files_and_a_fresh_measurement(exported):
     run, report = exported
     model_bytes = run.model_path.read_bytes()
-    assert run.report == report.to_dict()
+    assert run.report == report
     assert report.model_bytes == len(model_bytes)
     assert report.model_bytes <= 18_800  # the 4-label tiny_conv budget
     assert report.ops == inspect_model(model_bytes).ops

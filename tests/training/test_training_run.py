@@ -36,12 +36,12 @@ def test_training_writes_a_run_folder_and_reports_typed_events(trained):
     # The run folder: the resolved config, metrics mirroring the events, the latest two checkpoints.
     assert run.config == tiny_config()
     assert json.loads(run.config_path.read_text())["training"]["steps"] == [200, 100]
-    records = run.read_metrics()
-    assert [r["step"] for r in records if r["event"] == "step"] == [100, 200, 300]
-    assert [r["accuracy"] for r in records if r["event"] == "validation"] == [v.accuracy for v in validations]
+    records = run.history()
+    assert [r.step for r in records.steps] == [100, 200, 300]
+    assert [r.accuracy for r in records.validations] == [v.accuracy for v in validations]
     assert [s for s, _ in run.checkpoints()] == [200, 300]
     assert run.latest_checkpoint().step == 300
-    assert run.info["state"] == "trained"
+    assert run.info.state == "trained"
 
 
 def test_learning_rate_follows_the_phases(trained):
@@ -69,7 +69,7 @@ def test_cancel_saves_a_checkpoint_and_resume_continues_from_it(project, tmp_pat
     run = RunDir.open(tmp_path / "run")
     # Step 100 is not a checkpoint step (every 200): the cancel itself saved one.
     assert [s for s, _ in run.checkpoints()] == [100]
-    assert run.info["state"] == "stopped"
+    assert run.info.state == "stopped"
 
     resumed = []
     result = train(tiny_config(), project, resume=tmp_path / "run", on_event=resumed.append)
@@ -78,7 +78,7 @@ def test_cancel_saves_a_checkpoint_and_resume_continues_from_it(project, tmp_pat
     steps = [e.step for e in resumed if isinstance(e, TrainStep)]
     assert steps == [200, 300]  # continued, not restarted; and with the run's own config (300 steps)
     assert result.steps == 300
-    metric_steps = [r["step"] for r in run.read_metrics() if r["event"] == "step"]
+    metric_steps = [r.step for r in run.history().steps]
     assert metric_steps == [100, 200, 300]  # no step recorded twice
 
 
@@ -88,12 +88,12 @@ def test_resume_drops_metrics_written_after_the_checkpoint(project, tmp_path):
     train(config, project, run_dir=tmp_path / "run")
     run = RunDir.open(tmp_path / "run")
     run.checkpoints()[-1][1].unlink()  # as if killed after logging step 200 but before its checkpoint
-    run.append_metrics({"event": "step", "step": 150})
+    run.append_metrics(TrainStep(150, 200, 0.5, 0.5, 0.001, 1.0))
     with open(run.metrics_path, "ab") as f:
         f.write(b'{"event": "step", "st')  # a line torn by the kill
     result = train(config, project, resume=run.path)
     assert result.resumed_from == 100
-    steps = [r["step"] for r in run.read_metrics() if r["event"] == "step"]
+    steps = [r.step for r in run.history().steps]
     assert steps == [100, 200]
 
 

@@ -358,7 +358,7 @@ async def test_stop_keeps_a_checkpoint_and_resume_continues_from_it(trainable_pr
         (run,) = list_runs(trainable_project)
         stopped_at = run.checkpoints()[-1][0]
         assert stopped_at >= 5
-        assert run.info["state"] == "stopped"
+        assert run.info.state == "stopped"
 
         await pilot.click("#train-resume")
         await wait_until(pilot, lambda: pane.steps, "the first step after resuming")
@@ -401,16 +401,16 @@ async def test_model_pane_shows_the_exported_run_against_seed_and_board(exported
         await settle(pilot)  # the scan, then the picked run's details
         assert app.picked_run == run.id
         summary = static_text(app, "#model-summary")
-        assert f"int8  {report['model_bytes']:,} B" in summary
+        assert f"int8  {report.model_bytes:,} B" in summary
         assert "seed 18,288" in summary
-        assert f"arena {report['arena_bytes']:,} B" in summary
+        assert f"arena {report.arena_bytes:,} B" in summary
         assert "flash" in summary and "RAM" in summary
-        assert " ".join(report["ops"]) in summary
-        assert f"int8 {report['int8_accuracy'] * 100:.1f} %" in summary
+        assert " ".join(report.ops) in summary
+        assert f"int8 {report.int8_accuracy * 100:.1f} %" in summary
         confusion = static_text(app, "#model-confusion").splitlines()
         assert confusion[0] == "confusion (true × predicted)"
         stop_row = next(line.split() for line in confusion if line.split()[:1] == ["stop"])
-        assert [int(n) for n in stop_row[1:]] == report["confusion"][2]
+        assert [int(n) for n in stop_row[1:]] == report.confusion[2]
 
 
 @run_async
@@ -434,7 +434,7 @@ async def test_export_from_the_model_pane_writes_the_model_and_report(exported_p
         await settle(pilot)
         assert not isinstance(app.screen, ErrorDialog), app.screen.messages
         assert run.model_path.is_file() and (run.path / "model_data.cc").is_file()
-        assert f"int8  {run.report['model_bytes']:,} B" in static_text(app, "#model-summary")
+        assert f"int8  {run.report.model_bytes:,} B" in static_text(app, "#model-summary")
 
 
 @run_async
