@@ -22,7 +22,7 @@ class WakebenchError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         # Keep message and hint when the error crosses a process boundary (process pools pickle it).
         return (type(self), (self.message, self.hint))
 
@@ -39,7 +39,7 @@ class AudioError(WakebenchError):
         self.path = Path(path)
         self.reason = reason
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         return (type(self), (self.path, self.reason, self.hint))
 
 

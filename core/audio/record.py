@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio.sources import SAMPLE_RATE, AudioSource
+from core.audio.sources import AudioSource
+from core.audio.wav import SAMPLE_RATE
 from core.data import word_folder
 from core.errors import ConfigError
 from core.events import CancelToken
@@ -80,7 +81,7 @@ def find_word(audio: np.ndarray) -> tuple[int, int] | None:
     gap = int(_MERGE_GAP_S * SAMPLE_RATE / _HOP)
     for i in voiced:
         if runs and i - runs[-1][1] <= gap:
-            runs[-1][1] = i
+            runs[-1][1] = int(i)
         else:
             runs.append([int(i), int(i)])
     power = 10 ** (db / 10)

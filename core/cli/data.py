@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter
 from core.config import parse_words
 from core.data.speech_commands_archives import KNOWN_ARCHIVES
+
+if TYPE_CHECKING:
+    from core.data.check import CheckReport
 
 CHECK_DESCRIPTION = """\
 Read every WAV under DIR (Speech Commands layout: DIR/<word>/<speaker>_nohash_<n>.wav) the way training
@@ -25,7 +29,7 @@ WAVs are all unusable, and every word given with --words has at least --min-clip
 Unusable files alone do not fail the check (training skips them); 1 otherwise."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     data = subparsers.add_parser(
         "data",
         help="make synthetic keywords, fetch Speech Commands, check a dataset",
@@ -175,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _print_report(report) -> None:
+def _print_report(report: CheckReport) -> None:
     out = sys.stdout
     out.write(f"{'folder':<24} {'usable':>7} {'unusable':>9} {'seconds':>9}\n")
     for name, folder in report.folders.items():

@@ -20,7 +20,7 @@ EVERY_HELP = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "detect",
         help="find the words in a recording with the exported int8 model (streaming, as on the board)",

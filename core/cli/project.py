@@ -11,7 +11,7 @@ from core.config import PROJECT_FILE, ProjectConfig, parse_words, save_config
 from core.errors import ConfigError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "init",
         help="start a project: write a commented wakebench.toml",

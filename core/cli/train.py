@@ -22,7 +22,7 @@ from core.errors import ConfigError
 from core.events import CancelToken
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "train",
         help="train a keyword model (micro_speech recipe) into runs/<id>/",

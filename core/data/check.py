@@ -96,16 +96,16 @@ def check_dataset(
     for i, (folder, path) in enumerate(files):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        report = reports[folder.name]
+        folder_report = reports[folder.name]
         if path.suffix.lower() != ".wav":
-            report.ignored += 1
+            folder_report.ignored += 1
             continue
         seconds, reason = _inspect(path)
         if reason:
-            report.unusable.append(Unusable(str(path), reason))
+            folder_report.unusable.append(Unusable(str(path), reason))
         else:
-            report.usable += 1
-            report.seconds += seconds
+            folder_report.usable += 1
+            folder_report.seconds += seconds
         on_event(Progress("check", i + 1, len(files), folder.name))
 
     problems = []

@@ -21,7 +21,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -233,7 +233,15 @@ def _plan_folder(folder: str, text: str, count: int, voices: list[Speaker], seed
     return jobs
 
 
-def _run(tasks, make_background, out, backend, seed, workers, cancel):
+def _run(
+    tasks: list[tuple[str, list[ClipJob]]],
+    make_background: bool,
+    out: Path,
+    backend: str,
+    seed: int,
+    workers: int | None,
+    cancel: CancelToken | None,
+) -> Iterator[tuple[str, int]]:
     """Render tasks, yielding (folder, clips done) as they finish; in-process when workers == 1."""
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(tasks) <= 1:
@@ -247,7 +255,7 @@ def _run(tasks, make_background, out, backend, seed, workers, cancel):
     # "spawn" keeps workers clean even when the parent has TensorFlow or Textual threads running.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: dict[Future, str] = {}
+        pending: dict[Future[int], str] = {}
         if make_background:
             pending[pool.submit(render_background, out, seed)] = BACKGROUND_NOISE_DIR
         for folder, jobs in tasks:

@@ -17,6 +17,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -129,7 +130,7 @@ ESPEAK_VARIANTS = (
 _dlclose = getattr(_ctypes, "dlclose", None) or getattr(_ctypes, "FreeLibrary", None)
 
 
-def _find_srand():
+def _find_srand() -> Any:
     """libc's srand: espeak-ng's Klatt voices draw breath noise from libc rand()."""
     try:
         return ctypes.CDLL(None).srand
@@ -207,7 +208,7 @@ class EspeakBackend(SpeechBackend):
             self._voice = ""
             self._load()
 
-    def _collect(self, wav, count: int, _events) -> int:
+    def _collect(self, wav: Any, count: int, _events: Any) -> int:
         if count > 0 and wav:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
         return 0  # 0 = carry on

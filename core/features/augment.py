@@ -48,7 +48,7 @@ def background_stretch(
     backgrounds: Sequence[np.ndarray], samples: int, rng: np.random.Generator
 ) -> np.ndarray:
     """A random `samples`-long stretch of a random background recording (tiled if it is shorter)."""
-    noise = backgrounds[rng.integers(len(backgrounds))]
+    noise = backgrounds[int(rng.integers(len(backgrounds)))]
     if len(noise) < samples:
         noise = np.tile(noise, samples // max(len(noise), 1) + 1)
     start = rng.integers(len(noise) - samples + 1)
@@ -66,7 +66,7 @@ def augment_clip(
 ) -> np.ndarray:
     """One augmented version of a clip (`audio`, already `samples` long) or of silence (`audio` None)."""
     silence = audio is None
-    clip = np.zeros(samples, np.float32) if silence else np.asarray(audio, np.float32)
+    clip: np.ndarray = np.zeros(samples, np.float32) if silence else np.asarray(audio, np.float32)
     if training and not silence and settings.time_shift_ms > 0:
         limit = settings.time_shift_ms * sample_rate // 1000
         clip = time_shift(clip, int(rng.integers(-limit, limit + 1)))

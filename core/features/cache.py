@@ -19,6 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def recipe_of(
     variants: int,
     seed: int,
     backgrounds: Sequence[Path],
-) -> dict:
+) -> dict[str, Any]:
     """Everything besides the clip itself that decides its features (`augment` None = evaluation)."""
     return {
         "format": CACHE_FORMAT,
@@ -168,8 +169,7 @@ def _variants(
     variants: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    from core.audio.wav import fit_clip, read_wav
-    from core.features.frontend import to_int16
+    from core.audio.wav import fit_clip, read_wav, to_int16
 
     samples = features.clip_samples
     audio = None
@@ -217,7 +217,7 @@ def _load(path: Path | None, variants: int, features: FeatureSettings) -> tuple[
     return keys, rows
 
 
-def _save(path: Path, keys: list[str], rows: np.ndarray, recipe: dict) -> None:
+def _save(path: Path, keys: list[str], rows: np.ndarray, recipe: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, keys=np.array(keys), features=rows, recipe=np.array(json.dumps(recipe)))
     write_bytes_atomic(path, buffer.getvalue())

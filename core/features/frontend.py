@@ -39,18 +39,18 @@ def _frontend_kwargs(settings: FeatureSettings) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=8)
-def _batch_graph(settings: FeatureSettings, samples: int):
+def _batch_graph(settings: FeatureSettings, samples: int) -> Any:
     import tensorflow as tf
     from tensorflow.lite.experimental.microfrontend.python.ops import audio_microfrontend_op as frontend
 
     kwargs = _frontend_kwargs(settings)
     frames = 1 + (samples - settings.window_samples) // settings.stride_samples
 
-    def one(clip):
+    def one(clip: Any) -> Any:
         return frontend.audio_microfrontend(clip, out_type=tf.uint16, **kwargs)
 
     @tf.function(input_signature=[tf.TensorSpec([None, samples], tf.int16)])
-    def run(batch):
+    def run(batch: Any) -> Any:
         return tf.map_fn(
             one,
             batch,

@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
+from core.audio.wav import to_int16
 from core.config import FeatureSettings
-from core.features.frontend import to_int16
 
 # Fixed-point formats of the library (window.h, filterbank.h, noise_reduction.h, pcan_gain_control.h,
 # log_lut.h).
@@ -66,7 +66,7 @@ def _msb(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _wrap16(x: np.ndarray) -> np.ndarray:
+def _wrap16(x: np.ndarray | int) -> np.ndarray:
     """C assignment of an int to int16_t: keep the low 16 bits, signed (numpy's integer cast does just
     that, and is several times cheaper than masking)."""
     return np.asarray(x).astype(np.int16).astype(np.int64)
@@ -90,7 +90,7 @@ def _fixdiv(x: np.ndarray, div: int) -> np.ndarray:
     return _sround(x * (32767 // div))
 
 
-def _cmul(ar, ai, br, bi):
+def _cmul(ar: np.ndarray, ai: np.ndarray, br: np.ndarray, bi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _sround(ar * br - ai * bi), _sround(ar * bi + ai * br)
 
 
@@ -148,14 +148,14 @@ class _FixedRealFft:
             (self._butterfly2 if p == 2 else self._butterfly4)(rr, ii, t1)
         return self._split(r, i)
 
-    def _butterfly2(self, r, i, t1):
+    def _butterfly2(self, r: np.ndarray, i: np.ndarray, t1: np.ndarray) -> None:
         ar, ai = _fixdiv(r[:, :, 0], 2), _fixdiv(i[:, :, 0], 2)
         br, bi = _fixdiv(r[:, :, 1], 2), _fixdiv(i[:, :, 1], 2)
         tr, ti = _cmul(br, bi, self.tw_r[t1], self.tw_i[t1])
         r[:, :, 1], i[:, :, 1] = _wrap16(ar - tr), _wrap16(ai - ti)
         r[:, :, 0], i[:, :, 0] = _wrap16(ar + tr), _wrap16(ai + ti)
 
-    def _butterfly4(self, r, i, t1):
+    def _butterfly4(self, r: np.ndarray, i: np.ndarray, t1: np.ndarray) -> None:
         f = [(_fixdiv(r[:, :, q], 4), _fixdiv(i[:, :, q], 4)) for q in range(4)]
         s0 = _cmul(*f[1], self.tw_r[t1], self.tw_i[t1])
         s1 = _cmul(*f[2], self.tw_r[2 * t1], self.tw_i[2 * t1])
@@ -170,7 +170,7 @@ class _FixedRealFft:
         r[:, :, 1], i[:, :, 1] = _wrap16(s5r + s4i), _wrap16(s5i - s4r)
         r[:, :, 3], i[:, :, 3] = _wrap16(s5r - s4i), _wrap16(s5i + s4r)
 
-    def _split(self, zr, zi):
+    def _split(self, zr: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Untangle the half-length complex FFT of the even/odd samples into the real FFT (kiss_fftr).
         n = self.half
         frames = zr.shape[0]

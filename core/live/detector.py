@@ -17,7 +17,7 @@ it is played.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,7 +198,9 @@ def feature_frames(
             yield from frontend.process(chunk)
 
 
-def source_chunks(source: AudioSource, cancel: CancelToken | None = None) -> Iterator[np.ndarray]:
+def source_chunks(
+    source: AudioSource, cancel: CancelToken | None = None
+) -> Generator[np.ndarray, None, None]:
     """Start the source, yield its int16 chunks until it ends or `cancel` is set, then stop it
     (also when the reader stops early: close the generator)."""
     source.start()

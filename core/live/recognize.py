@@ -25,9 +25,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.config import RecognizerSettings
 from core.errors import ConfigError
+
+if TYPE_CHECKING:  # only for annotations: the recognizer itself is plain Python, like its C++ twin
+    import numpy as np
 
 
 class TimeOrderError(ValueError):
@@ -125,7 +129,7 @@ class RecognizeCommands:
         self._previous_index = 0
         self._previous_time: int | None = None
 
-    def process(self, scores: Sequence[int], time_ms: int) -> Detection | None:
+    def process(self, scores: Sequence[int] | np.ndarray, time_ms: int) -> Detection | None:
         """Feed one inference's scores (0-255, one per label) taken at `time_ms`.
 
         Returns None while there are too few results to decide, else the decision.

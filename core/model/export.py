@@ -80,7 +80,7 @@ def convert_int8(model: Any, representative: np.ndarray, features: FeatureSettin
 
     _check_runnable(inspect_model(_convert(tf.lite.TFLiteConverter.from_keras_model(inference))))
 
-    def calibration():
+    def calibration() -> Iterator[list[np.ndarray]]:
         for clip in representative:
             yield [clip[None].astype(np.float32)]
 
@@ -218,7 +218,9 @@ def check_model(model_bytes: bytes, features: FeatureSettings, n_labels: int) ->
 # ---- evaluation helpers ---------------------------------------------------------------------------
 
 
-def confusion_matrix(true: Sequence[int], predicted: Sequence[int], n_labels: int) -> list[list[int]]:
+def confusion_matrix(
+    true: Sequence[int] | np.ndarray, predicted: Sequence[int] | np.ndarray, n_labels: int
+) -> list[list[int]]:
     """Rows are true labels, columns predictions."""
     matrix = np.zeros((n_labels, n_labels), np.int64)
     np.add.at(matrix, (np.asarray(true, np.int64), np.asarray(predicted, np.int64)), 1)

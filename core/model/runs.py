@@ -410,7 +410,8 @@ class RunDir:
     def save_checkpoint(self, step: int, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Path:
         """Write `ckpt-<step>.npz` atomically, then delete all but the latest KEEP_CHECKPOINTS."""
         buffer = io.BytesIO()
-        np.savez(buffer, __meta__=np.array(json.dumps({**meta, "step": step})), **arrays)
+        meta_array = np.array(json.dumps({**meta, "step": step}))
+        np.savez(buffer, allow_pickle=False, __meta__=meta_array, **arrays)
         path = self.checkpoint_dir / f"ckpt-{step:08d}.npz"
         write_bytes_atomic(path, buffer.getvalue())
         for _, old in self.checkpoints()[:-KEEP_CHECKPOINTS]:

@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -129,7 +130,7 @@ def check_flatbuffer(model_bytes: bytes) -> bytes:
     return data
 
 
-def _interpreter(model_bytes: bytes, arena_bytes: int):
+def _interpreter(model_bytes: bytes, arena_bytes: int) -> Any:
     from tflite_micro import runtime
 
     return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena_bytes)

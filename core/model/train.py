@@ -417,9 +417,10 @@ def train(
             elapsed = time.monotonic() - train_started
             eta = (total - step) * elapsed / done_this_session
             emit(TrainStep(step, total, loss, acc, lr, eta))
-            if (step % t.eval_every == 0 or step == total) and len(data["validation"]):
-                val_acc = trainer.accuracy(data["validation"])
-                emit(Validation(step, val_acc))
+            if step % t.eval_every == 0 or step == total:
+                val_acc = trainer.accuracy(data["validation"])  # None when there is no validation split
+                if val_acc is not None:
+                    emit(Validation(step, val_acc))
             if step % t.checkpoint_every == 0 or step == total:
                 save(step)
     except Cancelled:
