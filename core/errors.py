@@ -78,6 +78,26 @@ class BoardError(WakebenchError):
 class BoardNotFoundError(BoardError):
     """No board on the given port, or no port given and none found."""
 
+    exit_code = 3
+
+
+class PortBusyError(BoardError):
+    """Another program holds the serial port (a monitor, the app, an upload, a terminal)."""
+
+    exit_code = 4
+
+
+class PortPermissionError(BoardError):
+    """The user may not open the serial port (not in the group that owns it)."""
+
+    exit_code = 5
+
+
+class PortVanishedError(BoardError):
+    """The port went away while in use (unplugged, board reset) and did not come back in time."""
+
+    exit_code = 6
+
 
 class ArduinoCliError(WakebenchError):
     """arduino-cli is missing or reported a failure."""

@@ -9,8 +9,16 @@ terminator, fields separated by exactly one space, decimal numbers without sign.
 - `encode_*` write lines; the firmware's C++ encoder must produce exactly what these accept.
 - `LineBuffer` cuts a byte stream into lines and turns over-long ones into ParseErrors.
 
-The spec allows audio chunks of up to 256 samples, but such a line would exceed 512 bytes; the line limit
-wins, so one chunk carries at most `MAX_AUDIO_SAMPLES_PER_LINE` (186) samples and the firmware sends 160.
+Limits (as PROTOCOL.md states them):
+- one `A` chunk carries at most `MAX_AUDIO_SAMPLES_PER_LINE` (186) samples, what fits a 512-byte line with a
+  10-digit `seq`; the firmware sends 160 (10 ms). Senders keep to that; the parser takes any chunk that
+  fits the line (a few more samples fit after a short `seq`).
+- `F` bytes are the model's int8 input value + 128 (`feature_bytes`), not the frontend's uint16 output.
+- numbers are unsigned 32-bit at most; scores and the threshold 0-255.
+
+Throughput: bench/parser_speed.py measures `LineBuffer` + `parse_line` on a realistic mix of lines (the
+board's audio, feature and score streams at once); the link needs >= 5 MB/s so a fast board never backs up
+the host.
 """
 
 from __future__ import annotations
@@ -30,8 +38,6 @@ PROTOCOL_VERSION = "v1"
 HELLO_TAG = "#wakebench"
 MAX_LINE_BYTES = 512
 """Longest line including its `\\n` (and a `\\r` before it, if any)."""
-MAX_AUDIO_SAMPLES = 256
-"""The spec's upper bound on samples per audio chunk."""
 MAX_AUDIO_SAMPLES_PER_LINE = 186
 """What really fits in 512 bytes with a 10-digit `seq`: 13 + 4*ceil(2n/3) + 1 <= 512."""
 MAX_U32 = 2**32 - 1
@@ -128,11 +134,40 @@ class ParseError:
 
     raw: bytes
     reason: str
+    size: int = -1
+    """Bytes the line took in the stream (`raw` holds only the head of an over-long one); -1: len(raw)."""
+
+    @property
+    def byte_count(self) -> int:
+        return len(self.raw) if self.size < 0 else self.size
+
+    @property
+    def kind(self) -> str:
+        """The reason's category, for counting skipped lines (one of `SKIP_KINDS`)."""
+        for kind, marker in _SKIP_MARKERS:
+            if marker in self.reason:
+                return kind
+        return "malformed"
 
     def __str__(self) -> str:
         shown = sanitize_text(self.raw[:48].decode("ascii", "replace"), 48)
         return f"{self.reason}: {shown!r}{'…' if len(self.raw) > 48 else ''}"
 
+
+# Categories of skipped lines, by a phrase of the reasons the parser writes (first match wins).
+_SKIP_MARKERS = (
+    ("over-long", "bytes is longer than"),
+    ("not text", "not ASCII"),
+    ("not text", "control character"),
+    ("empty", "empty line"),
+    ("unknown tag", "unknown tag"),
+    ("bad hello", "hello"),
+    ("field count", " needs "),
+    ("bad base64", "base64"),
+    ("bad number", "decimal number"),
+    ("bad number", "is larger than"),
+)
+SKIP_KINDS = tuple(dict.fromkeys(kind for kind, _ in _SKIP_MARKERS)) + ("malformed",)
 
 BoardMessage = Hello | Detection | Scores | FeatureFrame | AudioChunk | LogLine | BoardErrorLine
 
@@ -179,7 +214,9 @@ def _line_text(line: str | bytes) -> str | ParseError:
     raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogateescape")
     length = len(raw) if raw.endswith(b"\n") else len(raw) + 1
     if length > MAX_LINE_BYTES:
-        return ParseError(raw[:MAX_LINE_BYTES], f"line of {length} bytes is longer than {MAX_LINE_BYTES}")
+        return ParseError(
+            raw[:MAX_LINE_BYTES], f"line of {length} bytes is longer than {MAX_LINE_BYTES}", len(raw)
+        )
     body = raw[:-1] if raw.endswith(b"\n") else raw
     if body.endswith(b"\r"):
         body = body[:-1]
@@ -342,8 +379,6 @@ def _parse_audio(fields: list[str]) -> AudioChunk | str:
         return data
     if len(data) % 2:
         return f"audio chunk of {len(data)} bytes is not whole 16-bit samples"
-    if len(data) // 2 > MAX_AUDIO_SAMPLES:
-        return f"audio chunk of {len(data) // 2} samples is longer than {MAX_AUDIO_SAMPLES}"
     return AudioChunk(seq, data)
 
 
@@ -519,7 +554,11 @@ class LineBuffer:
                 break
             if self._discarding:
                 out.append(
-                    ParseError(self._head, f"line of {self._discarded} bytes is longer than {self.limit}")
+                    ParseError(
+                        self._head,
+                        f"line of {self._discarded} bytes is longer than {self.limit}",
+                        self._discarded,
+                    )
                 )
                 self._discarding = False
             else:
