@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from core.board.protocol import (
     AudioChunk,
@@ -58,6 +59,11 @@ from core.errors import (
     PortPermissionError,
     PortVanishedError,
 )
+
+if TYPE_CHECKING:
+    from serial import SerialBase as SerialPort
+else:
+    SerialPort = object  # pyserial is imported when a port is opened, not with this module
 
 DEFAULT_BAUDRATE = 115200
 """Native USB boards ignore it; a UART board streaming audio needs >= 460800 (PROTOCOL.md)."""
@@ -220,7 +226,7 @@ def is_url(port: str) -> bool:
     return "://" in port
 
 
-def open_serial(port: str, baudrate: int = DEFAULT_BAUDRATE):
+def open_serial(port: str, baudrate: int = DEFAULT_BAUDRATE) -> SerialPort:
     """A pyserial port opened for the link (exclusive where the OS allows, so two monitors cannot share
     a board), or the BoardError that says why it cannot be."""
     import serial
@@ -332,7 +338,7 @@ class BoardLink:
         """The path in use now (differs from `port` when a replugged board came back elsewhere)."""
         self.serial_number: str | None = None
         self.hello_answer_s = HELLO_ANSWER_S
-        self._serial = None
+        self._serial: SerialPort | None = None
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._write_lock = threading.Lock()
@@ -659,7 +665,7 @@ class BoardLink:
         except BoardError:
             pass
 
-    def _lost(self, port, reason: str) -> None:
+    def _lost(self, port: SerialPort, reason: str) -> None:
         with self._lock:
             if self._serial is not port:
                 return  # closed or reconnected on purpose meanwhile
