@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from core.audio.wav import read_wav  # noqa: E402
 from core.config import BACKGROUND_NOISE_DIR, RecognizerSettings  # noqa: E402
 from core.data import word_folder  # noqa: E402
-from core.data.dataset import which_set  # noqa: E402
+from core.data.split_rule import which_set  # noqa: E402
 from core.features.streaming import stream_features  # noqa: E402
 from core.live.detector import load_run_model  # noqa: E402
 from core.live.recognize import RecognizeCommands  # noqa: E402

@@ -291,6 +291,29 @@ def check_sketch_dir(folder: str | Path) -> Path:
     return folder
 
 
+def install_generated_files(
+    generated_dir: str | Path, model_sha8_expected: str, sketch_dir: str | Path
+) -> list[Path]:
+    """Copy the generated files of `generated_dir` (an exported run) unchanged into the sketch folder
+    and return their paths; an ExportError, with nothing written, when the folder is not the sketch or
+    when the files hold another model than `model_sha8_expected` (the one the run's report describes:
+    an export that was interrupted between writing them)."""
+    sketch = check_sketch_dir(sketch_dir)
+    generated_dir = Path(generated_dir)
+    files = read_generated_files(generated_dir)
+    found = {
+        MODEL_DATA_CC: model_sha8(model_from_model_data_cc(files[MODEL_DATA_CC])),
+        MODEL_SETTINGS_H: generated_model_sha8(files[MODEL_SETTINGS_H]),
+    }
+    stale = [f"{name} holds model {sha or '?'}" for name, sha in found.items() if sha != model_sha8_expected]
+    if stale:
+        raise ExportError(
+            f"{generated_dir}: {'; '.join(stale)}, but report.json describes model {model_sha8_expected}",
+            f"export it again: wakebench export {generated_dir} --firmware-dir {sketch}",
+        )
+    return write_generated_files(files, sketch)
+
+
 def firmware_model(
     model: bytes,
     labels: Sequence[str],

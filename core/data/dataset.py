@@ -17,10 +17,8 @@ Generated silence entries have `path=None` (the trainer makes them from zeros pl
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,34 +26,9 @@ from pathlib import Path
 
 from core.config import BACKGROUND_NOISE_DIR, SILENCE_LABEL, UNKNOWN_LABEL, ProjectConfig
 from core.data import word_folder
+from core.data.recordings import split_per_take
+from core.data.split_rule import SPLITS, speaker_of, which_set
 from core.errors import DataError
-
-# TF speech_commands: the hash is taken modulo this + 1, which keeps splits stable as files are added.
-MAX_NUM_WAVS_PER_CLASS = 2**27 - 1
-SPLITS = ("training", "validation", "testing")
-NOHASH = "_nohash_"
-
-
-def which_set(filename: str | Path, validation_percentage: float, testing_percentage: float) -> str:
-    """The split of a file: "training", "validation" or "testing" (TF speech_commands' rule).
-
-    Everything from `_nohash_` on is ignored, so all clips of one speaker share a split.
-    """
-    base_name = Path(filename).name
-    hash_name = re.sub(r"_nohash_.*$", "", base_name)
-    hash_hex = hashlib.sha1(hash_name.encode("utf-8")).hexdigest()
-    percentage_hash = (int(hash_hex, 16) % (MAX_NUM_WAVS_PER_CLASS + 1)) * (100.0 / MAX_NUM_WAVS_PER_CLASS)
-    if percentage_hash < validation_percentage:
-        return "validation"
-    if percentage_hash < validation_percentage + testing_percentage:
-        return "testing"
-    return "training"
-
-
-def speaker_of(filename: str | Path) -> str:
-    """The speaker part of a clip name: `abc123_nohash_4.wav` -> `abc123`."""
-    stem = Path(filename).name
-    return stem.split(NOHASH, 1)[0] if NOHASH in stem else Path(stem).stem
 
 
 def folder_label(name: str, word_folders: Mapping[str, str]) -> str | None:
@@ -154,8 +127,6 @@ def build_index(
     `_unknown_` and `_silence_` are sized per split like TF speech_commands: each is its percentage of the
     split's keyword clips (rounded up). With `strict`, a keyword without any clip is a DataError.
     """
-    from core.data.recordings import split_per_take
-
     root = Path(root)
     rng = random.Random(config.training.seed if seed is None else seed)
     data = config.data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data.dataset import which_set
+from core.data.split_rule import which_set
 
 PER_TAKE_SOURCES = ("recordings", "captures")
 

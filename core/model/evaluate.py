@@ -15,9 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from core.data import word_folder
+from core.data.dataset import folder_label
 from core.errors import DataError
 from core.events import CancelToken, Done, EventCallback, Progress, ignore_events
+from core.features.cache import compute_clip_features, request_for
+from core.model.metrics import confusion_matrix, int8_predictions, per_class_accuracy
 from core.model.runs import RunDir
+from core.model.tflm import TflmModel
 
 BATCH_CLIPS = 512
 
@@ -41,9 +46,6 @@ class EvalResult:
 
 def folder_labels(data_dir: Path, labels: list[str]) -> list[tuple[Path, str]]:
     """(wav path, label) of every clip in a Speech Commands layout folder."""
-    from core.data import word_folder
-    from core.data.dataset import folder_label
-
     word_folders = {word_folder(word): word for word in labels[2:]}
     clips = []
     for folder in sorted(p for p in data_dir.iterdir() if p.is_dir()):
@@ -62,10 +64,6 @@ def evaluate_folder(
     cancel: CancelToken | None = None,
 ) -> EvalResult:
     """Accuracy, per-class accuracy and confusion matrix of the run's model.tflite on `data_dir`."""
-    from core.features.cache import compute_clip_features, request_for
-    from core.model.export import confusion_matrix, int8_predictions, per_class_accuracy
-    from core.model.tflm import TflmModel
-
     run = run if isinstance(run, RunDir) else RunDir.open(run)
     data_dir = Path(data_dir)
     if not data_dir.is_dir():

@@ -8,8 +8,9 @@ import random
 import pytest
 
 from core.config import DataSettings, ProjectConfig
-from core.data.dataset import build_index, folder_label, speaker_of, which_set
+from core.data.dataset import build_index, folder_label
 from core.data.recordings import split_per_take
+from core.data.split_rule import speaker_of, which_set
 from core.errors import DataError
 from tests.audio_factory import silence, write_wav
 

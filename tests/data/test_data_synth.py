@@ -9,7 +9,8 @@ import pytest
 
 from core.audio.wav import probe_wav, read_wav
 from core.config import ProjectConfig
-from core.data.dataset import build_index, which_set
+from core.data.dataset import build_index
+from core.data.split_rule import which_set
 from core.data.synth import (
     BACKGROUND_RECIPE,
     DEFAULT_UNKNOWN_WORDS,

@@ -74,7 +74,7 @@ def test_files_are_exactly_what_codegen_makes_from_the_model_and_its_report(mode
 def test_report_figures_are_the_committed_models(model, report):
     """The report is this model's: size, ops, a fresh TFLM arena measurement, input quantization; and
     it comes from the full default recipe, not a shortened run."""
-    from core.model.export import inspect_model
+    from core.model.convert import inspect_model
     from core.model.tflm import TflmModel, measure_arena
 
     assert report["model_bytes"] == len(model)
@@ -100,7 +100,7 @@ def test_model_io_is_what_the_firmware_checks(interpreter):
 
 
 def test_model_uses_only_firmware_ops(model):
-    from core.model.export import inspect_model
+    from core.model.convert import inspect_model
 
     ops = set(inspect_model(model).ops)
     assert ops <= set(FIRMWARE_OPS), ops - set(FIRMWARE_OPS)

@@ -131,7 +131,7 @@ def test_recordings_enter_the_dataset_with_the_recording_weight(tmp_path):
 def test_the_trainer_samples_recordings_with_the_recording_weight(tmp_path):
     # The trainer draws each training clip with probability proportional to `SplitData.weights`
     # (core/model/train.py); a recorded take must carry recording_weight there, a synthetic clip 1.0.
-    from core.model.train import load_split_data
+    from core.features.splits import load_split_data
 
     for i in range(6):
         af.write_wav(

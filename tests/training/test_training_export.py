@@ -9,7 +9,7 @@ import pytest
 
 from core.config import FeatureSettings
 from core.errors import ExportError, IncompatibleModelError
-from core.model.export import check_model, convert_int8, inspect_model
+from core.model.convert import check_model, convert_int8, inspect_model
 from core.model.tflm import TflmModel, measure_arena
 
 
@@ -54,7 +54,7 @@ def test_report_figures_match_the_files_and_a_fresh_measurement(exported):
 
 
 def test_int8_accuracy_in_the_report_is_what_tflm_gives_on_the_test_split(exported):
-    from core.model.train import load_split_data
+    from core.features.splits import load_split_data
 
     run, report = exported
     test = load_split_data(run.config, run.project_dir, splits=("testing",))["testing"]

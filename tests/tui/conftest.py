@@ -71,6 +71,6 @@ def exported_project(tmp_path_factory: pytest.TempPathFactory, synthetic_data: P
 
 
 def _first_training_clip(folder: Path) -> Path:
-    from core.data.dataset import which_set
+    from core.data.split_rule import which_set
 
     return next(p for p in sorted(folder.glob("*.wav")) if which_set(p.name, 10.0, 10.0) == "training")
