@@ -13,7 +13,7 @@ import sys
 from core.errors import WakebenchError
 
 # Modules under core.cli that add subcommands, in the order `--help` lists them.
-COMMAND_MODULES = ["project", "data", "train", "live", "board", "build"]
+COMMAND_MODULES = ["project", "data", "train", "live", "board", "build", "sweep"]
 
 
 def build_parser() -> argparse.ArgumentParser:
