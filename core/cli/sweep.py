@@ -45,7 +45,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     if not args.json:
         print(f"sweep {result.name}: {len(result.trials)} trials, ranked by {result.metric} ({result.board})")
-        print(f"{'trial':<14} {'state':<13} {'steps':>6} {'val':>6} {'int8':>6} {'flash B':>8} {'arena B':>8} fits")
+        print(
+            f"{'trial':<14} {'state':<13} {'steps':>6} {'val':>6} {'int8':>6} {'flash B':>8} {'arena B':>8} fits"
+        )
         for t in result.trials:
             print(
                 f"{t.trial_id:<14} {t.state:<13} {t.step:>6} {_pct(t.val_accuracy):>6} {_pct(t.int8_accuracy):>6} "

@@ -75,7 +75,10 @@ def test_sweep_survives_ctrl_c_and_continues_without_rerunning_finished_trials(t
     trials = result["trials"]
     assert len(trials) == 2
     assert {t["state"] for t in trials} == {"finished"}
-    assert {tuple(t["params"]["training.learning_rates"]) for t in trials} == {(0.001, 0.0001), (0.003, 0.0003)}
+    assert {tuple(t["params"]["training.learning_rates"]) for t in trials} == {
+        (0.001, 0.0001),
+        (0.003, 0.0003),
+    }
     # Finished trials are not trained again: the first run's metrics are byte for byte what they were.
     assert (done_run / "metrics.jsonl").read_bytes() == metrics_before
     for t in trials:

@@ -71,7 +71,9 @@ def test_unknown_sweep_setting_is_refused():
 
 
 def test_overrides_set_nested_keys():
-    config = apply_overrides(ProjectConfig(), {"training.model": "tiny_conv", "recognizer.suppression_ms": 900})
+    config = apply_overrides(
+        ProjectConfig(), {"training.model": "tiny_conv", "recognizer.suppression_ms": 900}
+    )
     assert config.recognizer.suppression_ms == 900
     assert config.training.model == "tiny_conv"
 
