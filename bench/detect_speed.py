@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.audio.wav import write_wav  # noqa: E402
+from core.config import keywords  # noqa: E402
 from core.features.streaming import stream_features  # noqa: E402
 from core.live.detector import detect_file, load_run_model  # noqa: E402
 from tests.live.keyword_stream import espeak_stream  # noqa: E402
@@ -68,7 +69,7 @@ def main() -> int:
             run = train_tiny_run(tmp_path / "project")
         run_dir, model = load_run_model(run)
         every_config = run_dir.config.recognizer.inference_every_frames
-        words = list(run_dir.labels[2:])
+        words = keywords(run_dir.labels)
         wav = tmp_path / "long.wav"
         audio_s = make_recording(words, args.minutes, wav)
         print(f"recording: {audio_s:.0f} s of {', '.join(words)} and other words over noise; model {run}")

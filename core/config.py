@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -18,6 +19,18 @@ PROJECT_FILE = "wakebench.toml"
 SILENCE_LABEL = "_silence_"
 UNKNOWN_LABEL = "_unknown_"
 BACKGROUND_NOISE_DIR = "_background_noise_"
+
+
+def is_keyword(label: str) -> bool:
+    """The one rule for which labels are words: everything but wakebench's own labels (`_silence_`,
+    `_unknown_`), whose names start with `_`. Only keywords are detections; the firmware gets the same
+    answer per label from model_settings.h (kLabelIsKeyword)."""
+    return not label.startswith("_")
+
+
+def keywords(labels: Sequence[str]) -> list[str]:
+    """The keywords among `labels`, in order."""
+    return [label for label in labels if is_keyword(label)]
 
 
 def doc(default: Any, text: str) -> Any:
@@ -177,7 +190,7 @@ def parse_words(text: str) -> list[str]:
     if len(set(words)) != len(words):
         raise ConfigError(f"a word is listed twice: {text!r}")
     for w in words:
-        if w.startswith("_"):
+        if not is_keyword(w):
             raise ConfigError(f"{w!r} is reserved (names starting with _ are wakebench's own labels)")
     return words
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.board.protocol import LABEL_RE
-from core.config import FeatureSettings, RecognizerSettings
+from core.config import FeatureSettings, RecognizerSettings, is_keyword
 from core.errors import ExportError
 from core.features.quantize import FLOAT_SCALE
 from core.fileio import write_text_atomic
@@ -159,6 +159,7 @@ def render_model_settings_h(spec: FirmwareModel) -> str:
     """model_settings.h of a checked spec (render_firmware_files checks it)."""
     f, r = spec.features, spec.recognizer
     labels = ", ".join(_c_string(label) for label in spec.labels)
+    keyword_flags = ", ".join("true" if is_keyword(label) else "false" for label in spec.labels)
     b = lambda flag: "true" if flag else "false"  # noqa: E731
     lines = _header(f"Settings of model {spec.sha8}: labels, features, recognizer, memory.")
     lines += [
@@ -174,6 +175,8 @@ def render_model_settings_h(spec: FirmwareModel) -> str:
         "// Labels in model output order: _silence_, _unknown_, then the words.",
         f"constexpr int kLabelCount = {len(spec.labels)};",
         f"constexpr const char* kLabels[kLabelCount] = {{{labels}}};",
+        "// Which labels are words (core.config.is_keyword): only these are reported as detections.",
+        f"constexpr bool kLabelIsKeyword[kLabelCount] = {{{keyword_flags}}};",
         "",
         "// Audio and micro frontend features (the same algorithm and settings the host trains on).",
         f"constexpr int kAudioSampleRate = {f.sample_rate};",

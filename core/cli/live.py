@@ -13,6 +13,7 @@ from typing import Any
 
 from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter, print_json
+from core.config import keywords
 
 EVERY_HELP = (
     "run the model every N feature frames of 20 ms instead of the run's own cadence (default: its "
@@ -125,7 +126,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     detector = LiveDetector(args.run_dir, source, infer_every=args.every)
     if not args.json:
         print(
-            f"listening on {source.name} for {', '.join(detector.labels[2:])} — Ctrl-C stops", file=sys.stderr
+            f"listening on {source.name} for {', '.join(keywords(detector.labels))} — Ctrl-C stops",
+            file=sys.stderr,
         )
     try:
         for detection in detector.detections():

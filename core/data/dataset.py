@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.config import BACKGROUND_NOISE_DIR, SILENCE_LABEL, UNKNOWN_LABEL, ProjectConfig
+from core.config import BACKGROUND_NOISE_DIR, SILENCE_LABEL, UNKNOWN_LABEL, ProjectConfig, keywords
 from core.data import word_folder
 from core.data.recordings import split_per_take
 from core.data.split_rule import SPLITS, speaker_of, which_set
@@ -95,7 +95,7 @@ class DatasetIndex:
     def missing_words(self) -> list[str]:
         """Keywords with no clip in any split."""
         present = {e.label for e in self.entries}
-        return [w for w in self.labels[2:] if w not in present]
+        return [w for w in keywords(self.labels) if w not in present]
 
 
 def project_sources(config: ProjectConfig, root: Path, extra_dirs: Iterable[str | Path] = ()) -> list[Source]:

@@ -29,7 +29,7 @@ from core.audio.sources import AudioSource, FileSource
 from core.config import FeatureSettings, RecognizerSettings
 from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
 from core.features.streaming import StreamingFrontend
-from core.live.recognize import Detection, RecognizeCommands, check_cadence
+from core.live.recognize import Decision, RecognizeCommands, check_cadence
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,13 @@ class LiveFrame:
     """uint16 [channels]: this frame's frontend output (a spectrogram column)."""
     scores: np.ndarray | None
     """Scores 0-255 per label when the model ran on the window ending here, else None."""
-    detection: Detection | None
+    decision: Decision | None
     """The recognizer's decision when it made one (see `new_word` for what the board reports)."""
 
     @property
-    def new_word(self) -> Detection | None:
+    def new_word(self) -> Decision | None:
         """A new keyword detection (what the board sends as a `D` line), or None."""
-        return self.detection if self.detection is not None and self.detection.reportable else None
+        return self.decision if self.decision is not None and self.decision.reportable else None
 
 
 class StreamingDetector:
@@ -129,11 +129,11 @@ class StreamingDetector:
             self._ring[slot + n] = frame
             self._count += 1
             time_ms = index * s.stride_ms + s.window_ms
-            scores = detection = None
+            scores = decision = None
             if index >= n - 1 and (index - (n - 1)) % self.infer_every == 0:
                 scores = np.asarray(self.model.scores(self.window()))
-                detection = self.recognizer.process(scores, time_ms)
-            out.append(LiveFrame(index, time_ms, frame, scores, detection))
+                decision = self.recognizer.process(scores, time_ms)
+            out.append(LiveFrame(index, time_ms, frame, scores, decision))
         return out
 
 
@@ -182,7 +182,7 @@ class LiveDetector:
             for chunk in chunks:
                 yield from self.pipeline.push(chunk)
 
-    def detections(self, cancel: CancelToken | None = None) -> Iterator[Detection]:
+    def detections(self, cancel: CancelToken | None = None) -> Iterator[Decision]:
         for frame in self.frames(cancel):
             if frame.new_word is not None:
                 yield frame.new_word
@@ -221,7 +221,7 @@ def detect_file(
     recognizer: RecognizerSettings | None = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
-) -> list[Detection]:
+) -> list[Decision]:
     """New keyword detections in a recording, through the same streaming path as the microphone
     (`LiveDetector` on a file source read as fast as possible), at the run's inference cadence unless
     `infer_every` overrides it.
@@ -234,7 +234,7 @@ def detect_file(
     source = FileSource(audio_path, chunk_ms=2000)  # the frontend is fastest on ~2 s chunks
     detector = LiveDetector(run_dir, source, infer_every=infer_every, recognizer=recognizer, model=model)
     total_s = source.duration_s
-    found: list[Detection] = []
+    found: list[Decision] = []
     for frame in detector.frames(cancel):
         if frame.new_word is not None:
             found.append(frame.new_word)

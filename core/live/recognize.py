@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.config import RecognizerSettings
+from core.config import RecognizerSettings, is_keyword
 from core.errors import ConfigError
 
 if TYPE_CHECKING:  # only for annotations: the recognizer itself is plain Python, like its C++ twin
@@ -39,8 +39,8 @@ class TimeOrderError(ValueError):
 
 
 @dataclass(frozen=True)
-class Detection:
-    """One decision of the recognizer."""
+class Decision:
+    """One decision of the recognizer (a new keyword among them is a detection: `reportable`)."""
 
     time_ms: int
     label: str
@@ -52,8 +52,8 @@ class Detection:
 
     @property
     def is_word(self) -> bool:
-        """A keyword, not `_silence_` or `_unknown_` (whose labels start with `_`)."""
-        return not self.label.startswith("_")
+        """A keyword, not `_silence_` or `_unknown_` (core.config.is_keyword)."""
+        return is_keyword(self.label)
 
     @property
     def reportable(self) -> bool:
@@ -129,7 +129,7 @@ class RecognizeCommands:
         self._previous_index = 0
         self._previous_time: int | None = None
 
-    def process(self, scores: Sequence[int] | np.ndarray, time_ms: int) -> Detection | None:
+    def process(self, scores: Sequence[int] | np.ndarray, time_ms: int) -> Decision | None:
         """Feed one inference's scores (0-255, one per label) taken at `time_ms`.
 
         Returns None while there are too few results to decide, else the decision.
@@ -177,4 +177,4 @@ class RecognizeCommands:
         if is_new:
             self._previous_index = top_index
             self._previous_time = time_ms
-        return Detection(time_ms, self.labels[top_index], top_index, top_score, is_new)
+        return Decision(time_ms, self.labels[top_index], top_index, top_score, is_new)

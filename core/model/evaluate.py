@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from core.config import keywords
 from core.data import word_folder
 from core.data.dataset import folder_label
 from core.errors import DataError
@@ -46,7 +47,7 @@ class EvalResult:
 
 def folder_labels(data_dir: Path, labels: list[str]) -> list[tuple[Path, str]]:
     """(wav path, label) of every clip in a Speech Commands layout folder."""
-    word_folders = {word_folder(word): word for word in labels[2:]}
+    word_folders = {word_folder(word): word for word in keywords(labels)}
     clips = []
     for folder in sorted(p for p in data_dir.iterdir() if p.is_dir()):
         label = folder_label(folder.name, word_folders)

@@ -17,6 +17,9 @@ int main() {
   printf("labels");
   for (int i = 0; i < kLabelCount; ++i) printf(" %s", kLabels[i]);
   printf("\n");
+  printf("is_keyword");
+  for (int i = 0; i < kLabelCount; ++i) printf(" %d", kLabelIsKeyword[i] ? 1 : 0);
+  printf("\n");
   printf("sample_rate %d\nwindow_ms %d\nstride_ms %d\nwindow_samples %d\nstride_samples %d\n",
          kAudioSampleRate, kFeatureWindowMs, kFeatureStrideMs, kFeatureWindowSamples,
          kFeatureStrideSamples);

@@ -13,6 +13,8 @@ constexpr int kModelBytes = 18304;
 // Labels in model output order: _silence_, _unknown_, then the words.
 constexpr int kLabelCount = 4;
 constexpr const char* kLabels[kLabelCount] = {"_silence_", "_unknown_", "stop", "go"};
+// Which labels are words (core.config.is_keyword): only these are reported as detections.
+constexpr bool kLabelIsKeyword[kLabelCount] = {false, false, true, true};
 
 // Audio and micro frontend features (the same algorithm and settings the host trains on).
 constexpr int kAudioSampleRate = 16000;

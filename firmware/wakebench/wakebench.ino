@@ -196,8 +196,8 @@ void RunModel(uint32_t now) {
     return;
   }
   if (status != RecognizeStatus::kDecided || !result.is_new) return;
+  if (!kLabelIsKeyword[result.label_index]) return;  // _silence_ and _unknown_ are not commands.
   const char* label = kLabels[result.label_index];
-  if (label[0] == '_') return;  // _silence_ and _unknown_ are not commands.
   SendReliable(EncodeDetection(g_line, sizeof(g_line), now, label, result.score));
   RespondToCommand(now, result.label_index, label, result.score);
 }

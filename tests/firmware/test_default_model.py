@@ -21,7 +21,7 @@ from core.board.firmware_files import (
     model_sha8,
     render_firmware_files,
 )
-from core.config import FeatureSettings, RecognizerSettings, TrainingSettings
+from core.config import FeatureSettings, RecognizerSettings, TrainingSettings, is_keyword
 from core.features.frontend import compute_features
 from core.features.quantize import quantize_input
 
@@ -113,6 +113,9 @@ def test_generated_headers_compile_and_say_the_same(tmp_path, model):
     assert values["sha8"].strip() == model_sha8(model)
     assert values["aligned16"].strip() == "1"
     assert values["labels"].split() == ["_silence_", "_unknown_", "stop", "go"]
+    # Only the words are reported: the board's per-label flags are the PC's one rule.
+    assert values["is_keyword"].split() == [str(int(is_keyword(x))) for x in values["labels"].split()]
+    assert values["is_keyword"].split() == ["0", "0", "1", "1"]
     assert int(values["frames"]) * int(values["bins"]) == int(values["elements"]) == 1960
     window_ms = int(setting("kAverageWindowMs"))
     assert int(values["max_results"]) >= window_ms // 20 + 1  # a full window at one inference per frame

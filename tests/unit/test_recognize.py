@@ -11,7 +11,7 @@ import pytest
 from core.config import RecognizerSettings
 from core.errors import ConfigError
 from core.live.recognize import (
-    Detection,
+    Decision,
     RecognizeCommands,
     TimeOrderError,
     check_cadence,
@@ -66,7 +66,7 @@ def test_time_order_error_keeps_state():
         recognizer.process(STOP, t)
     with pytest.raises(TimeOrderError, match="150 ms is earlier than 200 ms"):
         recognizer.process(STOP, 150)
-    assert recognizer.process(STOP, 300) == Detection(300, "stop", 2, 255, True)
+    assert recognizer.process(STOP, 300) == Decision(300, "stop", 2, 255, True)
 
 
 def test_reset_forgets_results_and_last_command():
@@ -82,10 +82,10 @@ def test_reset_forgets_results_and_last_command():
 
 
 def test_reportable_means_new_keyword_only():
-    assert Detection(0, "stop", 2, 230, True).reportable
-    assert not Detection(0, "stop", 2, 230, False).reportable
-    assert not Detection(0, "_silence_", 0, 255, True).reportable
-    assert not Detection(0, "_unknown_", 1, 255, True).reportable
+    assert Decision(0, "stop", 2, 230, True).reportable
+    assert not Decision(0, "stop", 2, 230, False).reportable
+    assert not Decision(0, "_silence_", 0, 255, True).reportable
+    assert not Decision(0, "_unknown_", 1, 255, True).reportable
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import RadioButton, RadioSet, Static
 
+from core.config import is_keyword
+
 # Frontend output (uint16 after log + PCAN, scale_shift 6) stays below ~670; the model sees value * 10/256,
 # i.e. 0..~26 (TF speech_commands "micro" preprocessing). A fixed scale keeps colours comparable over time.
 FULL_SCALE = 672
@@ -191,8 +193,8 @@ class ScoreBars(Static):
             )
             return
         parts = []
-        order = [i for i, label in enumerate(labels) if not label.startswith("_")] + [
-            i for i, label in enumerate(labels) if label.startswith("_")
+        order = [i for i, label in enumerate(labels) if is_keyword(label)] + [
+            i for i, label in enumerate(labels) if not is_keyword(label)
         ]
         for i in order:
             score = int(scores[i]) if scores is not None and i < len(scores) else 0
