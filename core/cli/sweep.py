@@ -10,7 +10,7 @@ from core.cli.output import EventPrinter
 from core.model.sweep_spec import load_sweep_spec
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "sweep",
         help="search over config keys with Ray Tune; trials are ordinary runs, ranked for the board",

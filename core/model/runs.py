@@ -69,6 +69,10 @@ class RunInfo:
     """Training steps done when the state was last written."""
     val_accuracy: float | None = None
     """Validation accuracy at the end of training (None before, or with an empty split)."""
+    sweep: str = ""
+    """The sweep this run is a trial of (`wakebench sweep`); empty for a run of its own."""
+    sweep_params: dict[str, Any] = field(default_factory=dict)
+    """The searched config keys and the values this trial got."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -328,6 +332,11 @@ class RunDir:
         if val_accuracy is not None:
             changes["val_accuracy"] = val_accuracy
         write_json_atomic(self.info_path, dataclasses.replace(self.info, **changes).to_dict())
+
+    def mark_sweep_trial(self, sweep: str, params: dict[str, Any]) -> None:
+        """Record that this run is a trial of `sweep`, with the values it was given."""
+        info = dataclasses.replace(self.info, sweep=sweep, sweep_params=params)
+        write_json_atomic(self.info_path, info.to_dict())
 
     @property
     def project_dir(self) -> Path:

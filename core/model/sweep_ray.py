@@ -42,7 +42,7 @@ def run_trial(
 
     result = train(config, project_dir, run_dir=None if resume else run_dir, resume=resume, on_event=on_event)
     report = export_run(run_dir)
-    RunDir.open(run_dir).update_info(sweep=sweep_name, sweep_trial=trial_id, sweep_params=params)
+    RunDir.open(run_dir).mark_sweep_trial(sweep_name, params)
     tune.report(
         {
             "step": result.steps,
@@ -66,12 +66,14 @@ class ProgressCallback(tune.Callback):
     def _emit(self, event: Any) -> None:
         _LISTENERS.get(self.key, lambda _event: None)(event)
 
-    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+    def on_trial_result(
+        self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
+    ) -> None:
         step = int(result.get("step", 0))
         message = f"trial {trial.trial_id}: step {step:,}, val {float(result.get(METRIC, 0.0)):.3f}"
         self._emit(Progress("sweep", float(step), float(self.total_steps), message))
 
-    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+    def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self._emit(Log(f"trial {trial.trial_id} done"))
 
 
