@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio.wav import write_wav  # noqa: E402
+from core.audio.files import write_wav  # noqa: E402
 from core.config import keywords  # noqa: E402
 from core.features.streaming import stream_features  # noqa: E402
 from core.live.detector import detect_file, load_run_model  # noqa: E402
@@ -78,9 +78,9 @@ def main() -> int:
             f"{every_config} frames = {every_config * run_dir.config.features.stride_ms} ms"
         )
 
-        from core.audio.wav import read_wav
+        from core.audio.files import read_audio
 
-        audio = read_wav(wav)
+        audio = read_audio(wav)
         t = best_of(2, lambda: stream_features(audio, run_dir.config.features))
         print(
             f"streaming frontend alone:        {audio_s / t:8.0f}x real time ({t * 1000 / audio_s:.2f} ms per s)"

@@ -35,8 +35,9 @@ def main() -> int:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
+    from core.audio.samples import to_int16
     from core.config import FeatureSettings
-    from core.features.frontend import compute_features, to_int16
+    from core.features.frontend import compute_features
 
     settings = FeatureSettings()
     rng = np.random.default_rng(0)
@@ -74,7 +75,7 @@ def main() -> int:
     )
 
     # The cache: time to compute-and-store, then to load back, the same number of clips from WAVs.
-    from core.audio.wav import write_wav
+    from core.audio.files import write_wav
     from core.features.cache import ClipRequest, compute_clip_features
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio.wav import read_wav  # noqa: E402
+from core.audio.files import read_audio  # noqa: E402
 from core.config import BACKGROUND_NOISE_DIR, RecognizerSettings  # noqa: E402
 from core.data import word_folder  # noqa: E402
 from core.data.split_rule import which_set  # noqa: E402
@@ -64,10 +64,10 @@ def held_out_stream(config, data_dir: Path, keywords: int, others: int, seed: in
         other_files, min(others, len(other_files))
     )
     rng.shuffle(chosen)
-    clips = [(label, read_wav(path)) for label, path in chosen]
+    clips = [(label, read_audio(path)) for label, path in chosen]
     noise_files = sorted((data_dir / BACKGROUND_NOISE_DIR).glob("*.wav"))
     background = (
-        np.concatenate([read_wav(p) for p in noise_files]) if noise_files else np.zeros(16000, np.float32)
+        np.concatenate([read_audio(p) for p in noise_files]) if noise_files else np.zeros(16000, np.float32)
     )
     return build_stream(clips, background, seed=seed, noise_level=0.05)
 

@@ -1,7 +1,7 @@
 """Audio for tests, made by the tests: spoken words (espeak-ng), noise, tones and WAV files in odd formats.
 
 Every test area imports these helpers; nothing here touches the network. The WAV writer is written
-independently of `core.audio.wav` (plain struct packing) so that reader tests do not check core against itself.
+independently of `core.audio.files` (plain struct packing) so that reader tests do not check core against itself.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def speak(
     word: str, voice: str = "en-us", pitch: int = 50, speed: int = 160, clip: bool = True, rate: int = RATE
 ) -> np.ndarray:
     """`word` spoken by espeak-ng as float32 at `rate`; `clip=True` centres it in a 1 s clip (at 16 kHz)."""
-    from core.audio.wav import fit_clip, resample
+    from core.audio.samples import fit_clip, resample
 
     audio = _spoken(word, voice, pitch, speed).copy()
     if clip:

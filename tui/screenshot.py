@@ -22,7 +22,7 @@ SIZE = (160, 48)
 
 
 def make_demo_project(root: Path) -> Path:
-    from core.audio.wav import write_wav
+    from core.audio.files import write_wav
     from core.data.synth import synthesize_dataset
     from core.data.synth_backends import Speaker, get_backend
     from core.model.train import train

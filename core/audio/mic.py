@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from core.audio.samples import SAMPLE_RATE
 from core.audio.sources import AudioSource
-from core.audio.wav import SAMPLE_RATE
 from core.errors import MicrophoneError
 
 PLUG_IN_HINT = "plug in a microphone (or headset), check it is not muted, then list devices with `wakebench listen --list`"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.audio.samples import SAMPLE_RATE
 from core.audio.sources import AudioSource
-from core.audio.wav import SAMPLE_RATE
 from core.data import word_folder
 from core.errors import ConfigError
 from core.events import CancelToken
@@ -146,7 +146,7 @@ def take_numbers(folder: Path, speaker: str) -> list[int]:
 def save_take(clip: np.ndarray, recordings_dir: str | Path, word: str, speaker: str) -> Path:
     """Write `clip` as the next free `<speaker>_nohash_<n>.wav` of `word`; an existing file is never
     replaced, even by another recorder saving at the same moment."""
-    from core.audio.wav import write_wav
+    from core.audio.files import write_wav
 
     check_speaker(speaker)
     folder = Path(recordings_dir) / word_folder(word)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio.wav import SAMPLE_RATE, read_wav, to_int16
+from core.audio.files import read_audio
+from core.audio.samples import SAMPLE_RATE, to_int16
 
 
 class AudioSource(ABC):
@@ -125,7 +126,7 @@ class ArraySource(AudioSource):
 
 
 class FileSource(ArraySource):
-    """A WAV file played as a stream (any format `core.audio.read_wav` reads, resampled to 16 kHz).
+    """A WAV file played as a stream (any format `core.audio.read_audio` reads, resampled to 16 kHz).
 
     The file is read when the source is made, so a bad file is an AudioError before anything starts.
     """
@@ -134,4 +135,6 @@ class FileSource(ArraySource):
         self, path: str | Path, realtime: bool = False, chunk_ms: int = 100, loop: bool = False
     ) -> None:
         self.path = Path(path)
-        super().__init__(read_wav(self.path), realtime=realtime, chunk_ms=chunk_ms, loop=loop, name=str(path))
+        super().__init__(
+            read_audio(self.path), realtime=realtime, chunk_ms=chunk_ms, loop=loop, name=str(path)
+        )

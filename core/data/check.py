@@ -1,11 +1,11 @@
 """`wakebench data check`: what in a dataset folder can be used, and why the rest cannot.
 
-Every WAV of every folder of a Speech Commands layout is read the way training reads it (any format,
-resampled to 16 kHz mono). A file is unusable when it cannot be read (see core.audio.wav for the reasons)
+Every audio file (WAV, FLAC, OGG, MP3, ...) of every folder of a Speech Commands layout is read the way
+training reads it (any format, resampled to 16 kHz mono). A file is unusable when it cannot be read (see core.audio.files for the reasons)
 or holds no signal at all. The folder is *fine* when:
 - it has at least one usable clip,
 - every word asked for (`words`) has a folder with at least `min_clips` usable clips, and
-- no folder that holds WAVs has nothing usable in it.
+- no folder that holds audio files has nothing usable in it.
 Unusable files are listed with their reason but do not by themselves make the folder fail the check.
 """
 
@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from core.audio.wav import SAMPLE_RATE, read_wav
+from core.audio.files import AUDIO_SUFFIXES, read_audio
+from core.audio.samples import SAMPLE_RATE
 from core.config import BACKGROUND_NOISE_DIR
 from core.data import word_folder
 from core.errors import AudioError, DataError
@@ -40,7 +41,7 @@ class FolderReport:
     usable: int = 0
     seconds: float = 0.0
     unusable: list[Unusable] = field(default_factory=list)
-    ignored: int = 0  # files that are not .wav (lists, READMEs, ...)
+    ignored: int = 0  # files that are not audio (lists, READMEs, ...)
 
 
 @dataclass
@@ -97,7 +98,7 @@ def check_dataset(
         if cancel is not None:
             cancel.raise_if_cancelled()
         folder_report = reports[folder.name]
-        if path.suffix.lower() != ".wav":
+        if path.suffix.lower() not in AUDIO_SUFFIXES:
             folder_report.ignored += 1
             continue
         seconds, reason = _inspect(path)
@@ -130,7 +131,7 @@ def check_dataset(
 def _inspect(path: Path) -> tuple[float, str | None]:
     """(length in seconds, None) for a usable clip, (0, reason) for an unusable one."""
     try:
-        audio = read_wav(path)
+        audio = read_audio(path)
     except AudioError as exc:
         return 0.0, exc.reason
     if not len(audio) or float(np.max(np.abs(audio))) < SILENT_PEAK:

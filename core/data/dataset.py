@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.audio.files import AUDIO_SUFFIXES
 from core.config import BACKGROUND_NOISE_DIR, SILENCE_LABEL, UNKNOWN_LABEL, ProjectConfig, keywords
 from core.data import word_folder
 from core.data.recordings import split_per_take
@@ -182,4 +183,4 @@ def build_index(
 
 
 def _wavs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())

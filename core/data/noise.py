@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.audio.wav import SAMPLE_RATE
+from core.audio.samples import SAMPLE_RATE
 
 # Power spectral density exponent of each colour: P(f) ~ f^alpha.
 COLOR_EXPONENTS = {"white": 0.0, "pink": -1.0, "brown": -2.0, "blue": 1.0, "violet": 2.0}

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from core.audio.wav import SAMPLE_RATE, fit_clip, to_int16, wav_bytes_int16
+from core.audio.files import wav_bytes_int16
+from core.audio.samples import SAMPLE_RATE, fit_clip, to_int16
 from core.config import BACKGROUND_NOISE_DIR
 from core.data import word_folder
 from core.data.noise import make_hum, make_noise, make_rumble

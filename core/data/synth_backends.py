@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from core.audio.wav import SAMPLE_RATE, resample
+from core.audio.samples import SAMPLE_RATE, resample
 from core.errors import SynthesisError
 
 

@@ -169,13 +169,14 @@ def _variants(
     variants: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    from core.audio.wav import fit_clip, read_wav, to_int16
+    from core.audio.files import read_audio
+    from core.audio.samples import fit_clip, to_int16
 
     samples = features.clip_samples
     audio = None
     if request.path is not None:
         try:
-            audio = fit_clip(read_wav(request.path, features.sample_rate), samples)
+            audio = fit_clip(read_audio(request.path, features.sample_rate), samples)
         except FileNotFoundError:
             raise AudioError(request.path, "file not found") from None
     settings = augment or AugmentSettings(0, 0.0, 0.0)
@@ -187,12 +188,12 @@ def _variants(
 
 
 def _load_backgrounds(paths: Sequence[Path], sample_rate: int, on_event: EventCallback) -> list[np.ndarray]:
-    from core.audio.wav import read_wav
+    from core.audio.files import read_audio
 
     noise = []
     for path in paths:
         try:
-            audio = read_wav(path, sample_rate)
+            audio = read_audio(path, sample_rate)
         except AudioError as exc:
             on_event(Log(f"skipped unreadable background noise {exc}"))
             continue

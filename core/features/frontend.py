@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from core.audio.wav import to_int16  # noqa: F401 (part of this module's API)
+from core.audio.samples import to_int16
 from core.config import FeatureSettings
 
 

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from core.audio.wav import to_int16
+from core.audio.samples import to_int16
 from core.config import FeatureSettings
 
 # Fixed-point formats of the library (window.h, filterbank.h, noise_reduction.h, pcan_gain_control.h,

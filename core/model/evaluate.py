@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from core.audio.files import AUDIO_SUFFIXES
 from core.config import keywords
 from core.data import word_folder
 from core.data.dataset import folder_label
@@ -53,7 +54,9 @@ def folder_labels(data_dir: Path, labels: list[str]) -> list[tuple[Path, str]]:
         label = folder_label(folder.name, word_folders)
         if label is None:
             continue
-        clips += [(p, label) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".wav"]
+        clips += [
+            (p, label) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+        ]
     return clips
 
 

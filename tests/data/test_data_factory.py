@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.audio.wav import probe_wav, read_wav
+from core.audio.files import probe_audio, read_audio
 from tests.audio_factory import make_dataset, noise, speak, tone, write_wav, write_word
 
 
@@ -24,11 +24,11 @@ def test_odd_format_files_and_signals(tmp_path):
     path = write_wav(
         tmp_path / "x.wav", np.stack([tone(200), noise("pink")], 1), rate=22050, bits=24, extensible=True
     )
-    info = probe_wav(path)
+    info = probe_audio(path)
     assert (info.channels, info.sample_rate, info.bits) == (2, 22050, 24)
-    assert abs(len(read_wav(path)) - 16000 * 16000 // 22050) <= 1  # the tones were made at 16 kHz length
+    assert abs(len(read_audio(path)) - 16000 * 16000 // 22050) <= 1  # the tones were made at 16 kHz length
     word = write_word(tmp_path / "w.wav", "go")
-    assert probe_wav(word).frames == 16000
+    assert probe_audio(word).frames == 16000
 
 
 def test_make_dataset_builds_a_speech_commands_tree(tmp_path):

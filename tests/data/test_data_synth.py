@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from core.audio.wav import probe_wav, read_wav
+from core.audio.files import probe_audio, read_audio
 from core.config import ProjectConfig
 from core.data.dataset import build_index
 from core.data.split_rule import which_set
@@ -58,7 +58,7 @@ def test_layout_is_speech_commands_with_speaker_before_nohash(small_set):
 def test_clips_are_one_second_16k_mono_16bit_with_the_word_centred(small_set):
     out, _, _ = small_set
     for path in _wavs(out / "stop") + _wavs(out / "hey_bench") + _wavs(out / "cat"):
-        info = probe_wav(path)
+        info = probe_audio(path)
         assert (info.format, info.channels, info.sample_rate, info.bits, info.frames) == (
             "pcm",
             1,
@@ -66,7 +66,7 @@ def test_clips_are_one_second_16k_mono_16bit_with_the_word_centred(small_set):
             16,
             16000,
         )
-        audio = read_wav(path)
+        audio = read_audio(path)
         energy = audio.astype(np.float64) ** 2
         centre = float(np.sum(energy * np.arange(len(audio))) / np.sum(energy))
         assert 5000 < centre < 11000, path.name
@@ -78,7 +78,7 @@ def test_a_phrase_is_longer_than_a_short_word(small_set):
     out, _, _ = small_set
 
     def voiced_seconds(path):
-        audio = read_wav(path)
+        audio = read_audio(path)
         frames = audio[: len(audio) // 160 * 160].reshape(-1, 160)
         rms = np.sqrt((frames**2).mean(axis=1))
         return np.count_nonzero(rms > rms.max() * 0.05) / 100
@@ -123,10 +123,10 @@ def test_background_noise_folder_holds_five_minutes_of_several_colours(tmp_path)
         **{**SMALL, "per_word": 2, "unknown_words": ["no"], "background": True},
     )
     files = _wavs(out / "_background_noise_")
-    assert sum(probe_wav(p).duration_s for p in files) >= 300
+    assert sum(probe_audio(p).duration_s for p in files) >= 300
     spectra = {}
     for p in files:
-        audio = read_wav(p)[: 16000 * 5]
+        audio = read_audio(p)[: 16000 * 5]
         power = np.abs(np.fft.rfft(audio)) ** 2
         freqs = np.fft.rfftfreq(len(audio), 1 / 16000)
         spectra[p.stem] = (

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
+from core.audio.samples import to_int16
 from core.audio.sources import ArraySource, FileSource
 from core.errors import AudioError
-from core.features.frontend import to_int16
 from tests import audio_factory as af
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from core.audio import mic
+from core.audio.files import read_audio
 from core.audio.mic import list_input_devices
 from core.audio.sources import ArraySource
-from core.audio.wav import read_wav
 from core.cli import live as cli_live
 from core.cli import main
 from tests import audio_factory as af
@@ -41,7 +41,7 @@ def test_record_prompts_plays_back_and_keeps_or_discards_each_take(tmp_path, mon
     assert played == [16000, 16000, 16000]  # every heard take was played back as its 1 s clip
     saved = sorted(p.name for p in (tmp_path / "seth").iterdir())
     assert saved == ["alice_nohash_0.wav", "alice_nohash_1.wav"]
-    assert all(len(read_wav(tmp_path / "seth" / name)) == 16000 for name in saved)
+    assert all(len(read_audio(tmp_path / "seth" / name)) == 16000 for name in saved)
     assert "kept 2 take(s)" in out
 
 

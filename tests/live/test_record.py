@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from core.audio import record
+from core.audio.files import read_audio
 from core.audio.record import Recorder, count_recordings, find_word, save_take, trim_take
 from core.audio.sources import ArraySource
-from core.audio.wav import read_wav
 from core.config import DataSettings, ProjectConfig
 from core.data.dataset import build_index
 from core.errors import ConfigError
@@ -84,7 +84,7 @@ def test_a_saved_take_is_a_16k_clip_of_what_was_kept(tmp_path):
     clip = af.speak("seth") * 0.5
     path = save_take(clip, tmp_path, "Seth", "alice")
     assert path.parent.name == "seth"
-    assert np.max(np.abs(read_wav(path) - clip)) < 1e-4
+    assert np.max(np.abs(read_audio(path) - clip)) < 1e-4
 
 
 def test_speaker_ids_that_would_break_the_file_layout_are_refused(tmp_path):

@@ -8,11 +8,12 @@ import os
 import numpy as np
 import pytest
 
+from core.audio.samples import to_int16
 from core.config import FeatureSettings
 from core.errors import ConfigError
 from core.features.augment import AugmentSettings, augment_clip, time_shift
 from core.features.cache import compute_clip_features, request_for
-from core.features.frontend import compute_features, to_int16
+from core.features.frontend import compute_features
 from tests.audio_factory import noise, tone, wav_bytes, write_wav
 
 RATE = 16000
@@ -107,9 +108,10 @@ def test_features_are_computed_once_then_read_from_the_cache(clips, tmp_path):
     row = first.features[first.rows[0]]
     assert not np.array_equal(row[0], row[1])
     plain = compute_clip_features([request_for(paths[0])], FeatureSettings(), background, cache_dir=cache)
-    from core.audio.wav import fit_clip, read_wav
+    from core.audio.files import read_audio
+    from core.audio.samples import fit_clip
 
-    expected = compute_features(to_int16(fit_clip(read_wav(paths[0]), RATE)), FeatureSettings())
+    expected = compute_features(to_int16(fit_clip(read_audio(paths[0]), RATE)), FeatureSettings())
     assert np.array_equal(plain.features[plain.rows[0], 0], expected)
 
 

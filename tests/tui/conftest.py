@@ -48,7 +48,7 @@ def exported_project(tmp_path_factory: pytest.TempPathFactory, synthetic_data: P
     aligned with its window); shared read-only (tests that change it copy it first)."""
     import numpy as np
 
-    from core.audio.wav import read_wav, write_wav
+    from core.audio.files import read_audio, write_wav
     from core.config import RecognizerSettings
     from core.model.export import export_run
     from core.model.train import train
@@ -65,7 +65,7 @@ def exported_project(tmp_path_factory: pytest.TempPathFactory, synthetic_data: P
     result = train(config, root)
     export_run(result.run_dir)
     gap = np.zeros(8000, np.float32)
-    clips = [read_wav(_first_training_clip(synthetic_data / word)) for word in ("stop", "go")]
+    clips = [read_audio(_first_training_clip(synthetic_data / word)) for word in ("stop", "go")]
     write_wav(root / "stop_go.wav", np.concatenate([gap, clips[0], gap, clips[1], gap]))
     return root
 

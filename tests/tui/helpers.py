@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from core.audio.wav import write_wav
+from core.audio.files import write_wav
 from core.config import PROJECT_FILE, DataSettings, ProjectConfig, save_config
 from tui.widgets.board import PortInfo
 

@@ -211,7 +211,7 @@ def test_launching_the_app_does_not_import_tensorflow(exported_project):
 
 @run_async
 async def test_spectrogram_plays_a_wav_file_frame_by_frame(project):
-    from core.audio.wav import write_wav
+    from core.audio.files import write_wav
     from tests import audio_factory as af
     from tui.widgets.spectrogram import Spectrogram
 
