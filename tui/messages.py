@@ -1,27 +1,19 @@
-"""App-wide messages: what workers report to the UI. Widget-specific messages live on their widgets."""
+"""App-wide messages: the end messages of the jobs the app itself owns (project state). Messages of one
+widget are nested on it (`WordsPane.SelectionChanged`, `TrainingPane.Trained`, ...)."""
 
 from __future__ import annotations
 
-from textual.message import Message
-
-from core.events import Event
-from tui.stream import StreamBatch
+from tui.jobs import JobEnded, JobKind
+from tui.views import ProjectScan, RunDetails
 
 
-class CoreEvent(Message):
-    """A `core.events.Event` from the long job running in worker group `job` (posted from its thread)."""
+class ProjectScanned(JobEnded[ProjectScan]):
+    """The project's clips and runs were counted."""
 
-    def __init__(self, job: str, event: Event) -> None:
-        super().__init__()
-        self.job = job
-        self.event = event
+    kind = JobKind.SCAN
 
 
-class StreamUpdate(Message):
-    """A batch of what live stream number `stream_id` produced (a `tui.stream.StreamBatch`)."""
+class RunDetailsRead(JobEnded[RunDetails]):
+    """The picked run's model, memory budget and training curves were read."""
 
-    def __init__(self, stream_id: int, batch: StreamBatch, labels: list[str]) -> None:
-        super().__init__()
-        self.stream_id = stream_id
-        self.batch = batch
-        self.labels = labels
+    kind = JobKind.RUN_DETAILS

@@ -6,7 +6,6 @@ widgets draw. It must stay free of TensorFlow (it runs at start-up).
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from tui.widgets.board import PortInfo
 from tui.widgets.model import ModelView, RunRow
 
 if TYPE_CHECKING:
+    from core.board.profiles import MemoryBudget
     from core.model.runs import ExportReport
 
 
@@ -27,6 +27,36 @@ class WordsView:
 
     words: list[str]
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProjectScan:
+    """What the project holds: the words with their clip counts, and its runs (newest first)."""
+
+    words: WordsView
+    runs: list[RunRow]
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """The picked run as the Model pane (model, budget on the project's board) and the Training pane
+    (its curves) show it."""
+
+    model: ModelView
+    budget: MemoryBudget | None
+    board: str
+    steps: list[TrainStep]
+    validations: list[Validation]
+
+
+def scan_project(config: ProjectConfig, project_dir: Path) -> ProjectScan:
+    return ProjectScan(words_view(config, project_dir), run_rows(project_dir))
+
+
+def run_details(config: ProjectConfig, run_path: Path) -> RunDetails:
+    view = model_view(run_path)
+    budget, board = memory_view(config, view)
+    return RunDetails(view, budget, board, *training_history(run_path))
 
 
 def speech_commands_words() -> list[str]:
@@ -55,11 +85,6 @@ def list_serial_ports() -> list[PortInfo]:
         PortInfo(p.device, p.description if p.description != "n/a" else "")
         for p in sorted(list_ports.comports())
     ]
-
-
-def arduino_cli_path() -> str | None:
-    """Where arduino-cli is installed, or None."""
-    return shutil.which("arduino-cli")
 
 
 def run_rows(project_dir: Path) -> list[RunRow]:

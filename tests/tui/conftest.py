@@ -18,9 +18,9 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def no_arduino_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Build pane tells whether arduino-cli is installed; pin the answer so screens are the same everywhere."""
-    import tui.app
+    import tui.widgets.build
 
-    monkeypatch.setattr(tui.app, "arduino_cli_path", lambda: None)
+    monkeypatch.setattr(tui.widgets.build, "arduino_cli_path", lambda: None)
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RichLog, Select, Static
-from textual.worker import Worker, WorkerState
 
 from core.audio.record import Take
 from core.audio.sources import AudioSource
 from core.events import CancelToken
+from tui.jobs import JobEnded, JobKind, Reporter
 from tui.widgets.spectrogram import Spectrogram
 
 TAKE_SECONDS = 2.0
@@ -37,11 +37,18 @@ class RecordScreen(Screen):
         Binding("escape", "app.switch_mode('workbench')", "Workbench"),
     ]
 
+    class Recorded(JobEnded[Take]):
+        """A take ended (recorded, stopped or failed)."""
+
+        kind = JobKind.RECORD
+
+    class Played(JobEnded[None]):
+        kind = JobKind.PLAYBACK
+
     def __init__(self, make_source: Callable[[], AudioSource], **kwargs) -> None:
         super().__init__(**kwargs)
         self.make_source = make_source
         self.take: Take | None = None
-        self._cancel: CancelToken | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◉")
@@ -115,22 +122,23 @@ class RecordScreen(Screen):
     # ---- actions ------------------------------------------------------------------------------------
 
     def action_record(self) -> None:
-        if any(w.group == "record" and w.is_running for w in self.workers):
+        jobs = self.app.jobs
+        if jobs.busy(JobKind.RECORD):
             return
         self.take = None
         self.query_one("#record-result", Static).update(Content.from_markup("[$warning]● recording…[/]"))
-        self._cancel = CancelToken()
-        self._record(self._cancel)
 
-    @work(thread=True, exclusive=True, group="record", exit_on_error=False)
-    def _record(self, cancel: CancelToken) -> Take:
-        return self._recorder(self.make_source()).record(cancel)
+        def work(on_event: Reporter, cancel: CancelToken) -> Take:
+            return self._recorder(self.make_source()).record(cancel)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Errors go on to the app, which shows them in its error dialog.
-        if event.worker.group == "record" and event.state == WorkerState.SUCCESS:
-            self._show_take(event.worker.result)
-        elif event.worker.group == "record" and event.state == WorkerState.ERROR:
+        jobs.start(JobKind.RECORD, work, owner=self)
+
+    @on(Recorded)
+    def _recorded(self, message: Recorded) -> None:
+        # A failure is already in the app's error dialog; the prompt says the take is gone.
+        if message.result is not None:
+            self._show_take(message.result)
+        else:
             self.query_one("#record-result", Static).update(Content.from_markup("[$error]the take failed[/]"))
 
     def _show_take(self, take: Take) -> None:
@@ -181,13 +189,14 @@ class RecordScreen(Screen):
         if self.take is None:
             self.notify("nothing recorded yet (space)", severity="warning")
             return
-        self._play(self.take.clip if self.take.heard else self.take.audio)
+        audio = self.take.clip if self.take.heard else self.take.audio
 
-    @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
-    def _play(self, audio) -> None:
-        from core.audio.mic import play
+        def work(on_event: Reporter, cancel: CancelToken) -> None:
+            from core.audio.mic import play
 
-        play(audio)
+            play(audio)
+
+        self.app.jobs.start(JobKind.PLAYBACK, work, owner=self, replace=True)
 
 
 class _NoSource(AudioSource):

@@ -6,14 +6,17 @@ exists, and until then the pane says so rather than pretending to connect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, RichLog, Select, Static
+
+from tui.jobs import JobEnded, JobKind
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,15 @@ class PortInfo:
 class BoardPane(Vertical):
     """Port picker, connection state, hello info and serial monitor."""
 
+    class PortsListed(JobEnded["list[PortInfo]"]):
+        """The serial port scan ended."""
+
+        kind = JobKind.PORTS
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.border_title = "Board"
+        self._preferred_port = ""
 
     def compose(self) -> ComposeResult:
         yield Select[str]([], prompt="port", id="port-select", allow_blank=True, compact=True)
@@ -76,3 +85,22 @@ class BoardPane(Vertical):
         """Append a line of the serial stream; detections stand out."""
         style = "bold reverse green" if detection else ""
         self.query_one("#board-monitor", RichLog).write(Text(text, style=style))
+
+    # ---- jobs ----------------------------------------------------------------------------------------
+
+    def refresh_ports(self, list_ports: Callable[[], list[PortInfo]], preferred: str = "") -> None:
+        """List the serial ports again (in a worker: pyserial can take a moment); pick `preferred` if there."""
+        self._preferred_port = preferred
+        self.app.jobs.start(JobKind.PORTS, lambda on_event, cancel: list_ports(), owner=self, replace=True)
+
+    @on(PortsListed)
+    def _ports_listed(self, message: PortsListed) -> None:
+        if message.result is not None:
+            self.set_ports(message.result, self._preferred_port)
+
+    def connect(self) -> None:
+        self.set_state("unavailable", "the serial link to a board is not in wakebench yet (board issue)")
+        self.notify(
+            "connecting to a board arrives with the board issue; the port list above is real",
+            severity="warning",
+        )

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
-from core.board.profiles import MemoryBudget
+from core.events import CancelToken
+from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress
+
+if TYPE_CHECKING:
+    from core.board.profiles import MemoryBudget
+    from core.model.export import ExportReport
 
 SEED_MODEL_BYTES = 18_288
 """Size of the seed's int8 micro_speech model (tiny_conv, yes/no), the size to beat."""
@@ -89,6 +97,11 @@ class ModelPane(Vertical):
         def __init__(self, run_id: str) -> None:
             super().__init__()
             self.run_id = run_id
+
+    class Exported(JobEnded["ExportReport"]):
+        """An export of a run ended."""
+
+        kind = JobKind.EXPORT
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -181,3 +194,24 @@ class ModelPane(Vertical):
         event.stop()
         if event.row_key.value:
             self.post_message(self.RunPicked(event.row_key.value))
+
+    # ---- the export job ------------------------------------------------------------------------------
+
+    def export(self, run_path: Path) -> None:
+        """Export a run: int8 model, C files and report (checked in the TFLM interpreter)."""
+
+        def work(on_event: Reporter, cancel: CancelToken) -> ExportReport:
+            from core.model.export import export_run
+
+            return export_run(run_path, on_event=on_event, cancel=cancel)
+
+        if self.app.jobs.start(JobKind.EXPORT, work, owner=self):
+            self.border_subtitle = "exporting…"
+
+    @on(JobEvent)
+    def _job_event(self, message: JobEvent) -> None:
+        show_progress(self, message)
+
+    @on(Exported)
+    def _exported(self, message: Exported) -> None:
+        self.border_subtitle = ""

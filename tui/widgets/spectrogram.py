@@ -1,8 +1,9 @@
 """The Spectrogram pane: a scrolling 40-channel colour spectrogram, level meter, class scores and detections.
 
-The pane only draws what it is given: frames of frontend features (uint16, one row of `channels` per 20 ms),
-audio levels, score vectors and detections. Where they come from (microphone, WAV file, board) is chosen with
-the source switch; the app runs the source through `core` and pushes the results down here.
+The pane draws frames of frontend features (uint16, one row of `channels` per 20 ms), audio levels, score
+vectors and detections. Where they come from (microphone, WAV file, board) is chosen with the source switch
+(the app decides what a choice means); `play` runs the source through `core` in the pane's stream job
+(`tui.stream`) and draws what it sends back.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -23,7 +27,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import RadioButton, RadioSet, Static
 
-from core.config import is_keyword
+from core.config import FeatureSettings, is_keyword
+from core.events import CancelToken
+from tui.jobs import JobEnded, JobKind, Reporter
+
+if TYPE_CHECKING:
+    from tui.stream import StreamBatch
 
 # Frontend output (uint16 after log + PCAN, scale_shift 6) stays below ~670; the model sees value * 10/256,
 # i.e. 0..~26 (TF speech_commands "micro" preprocessing). A fixed scale keeps colours comparable over time.
@@ -246,11 +255,29 @@ class SpectrogramPane(Vertical):
             super().__init__()
             self.source = source
 
+    class StreamUpdate(Message):
+        """A batch of what live stream number `stream_id` produced (posted by the stream job's thread)."""
+
+        def __init__(self, stream_id: int, batch: StreamBatch, labels: list[str]) -> None:
+            super().__init__()
+            self.stream_id = stream_id
+            self.batch = batch
+            self.labels = labels
+
+    class StreamEnded(JobEnded[int]):
+        """A stream ended (`result`: the frames it produced)."""
+
+        kind = JobKind.STREAM
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.border_title = "Spectrogram"
         self.labels: list[str] = []
         self.status = ""
+        self.playing = ""
+        """The kind of source of the latest stream ("mic" or "file"), "" before the first."""
+        self._stream_id = 0
+        self._stride_s = 0.0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="spectro-top"):
@@ -310,3 +337,67 @@ class SpectrogramPane(Vertical):
 
     def add_detection(self, detection: ShownDetection) -> None:
         self.query_one(DetectionList).add(detection)
+
+    # ---- the stream job ------------------------------------------------------------------------------
+
+    def play(
+        self,
+        kind: str,
+        path: Path | None,
+        run_dir: Path | None,
+        features: FeatureSettings,
+        realtime: bool = True,
+    ) -> None:
+        """Stream the microphone (`kind` "mic") or the WAV file at `path` ("file"), replacing any stream;
+        through the run in `run_dir` when it has an exported model. `realtime`: files at their own speed."""
+        self._stream_id += 1
+        stream_id = self._stream_id
+        self.playing = kind
+        self._stride_s = features.stride_ms / 1000
+        self.start()
+        self.set_labels([])
+        what = "microphone" if path is None else path.name
+        model = f" · model {run_dir.name}" if run_dir else " · [dim]no model[/]"
+        self.set_status(f"{what}{model}")
+
+        def work(on_event: Reporter, cancel: CancelToken) -> int:
+            from core.audio.mic import MicSource
+            from core.audio.sources import FileSource
+            from tui.stream import stream_batches
+
+            source = MicSource() if kind == "mic" else FileSource(path, realtime=realtime, chunk_ms=40)
+            labels: list[str] = []
+            frames = 0
+            for batch in stream_batches(source, run_dir, features, cancel, labels):
+                frames += len(batch.frames)
+                self.post_message(self.StreamUpdate(stream_id, batch, list(labels)))
+            return frames
+
+        self.app.jobs.start(JobKind.STREAM, work, owner=self, replace=True)
+
+    def stop(self) -> None:
+        self.app.jobs.cancel(JobKind.STREAM, quiet=True)
+
+    @on(StreamUpdate)
+    def _stream_update(self, message: StreamUpdate) -> None:
+        if message.stream_id != self._stream_id:
+            return  # a batch from a stream that was replaced
+        batch = message.batch
+        if message.labels and self.labels != message.labels:
+            self.set_labels(message.labels)
+        if len(batch.frames):
+            self.push_frames(batch.frames)
+        self.show_level(batch.level_dbfs)
+        if batch.scores is not None:
+            self.show_scores([int(s) for s in batch.scores])
+        for detection in batch.detections:
+            self.add_detection(detection)
+
+    @on(StreamEnded)
+    def _stream_ended(self, message: StreamEnded) -> None:
+        if self.app.jobs.busy(JobKind.STREAM):
+            return  # replaced by a newer stream, which now owns the status line
+        if message.ok and message.result is not None:
+            self.set_status(f"{self.status} · [dim]ended at {message.result * self._stride_s:.1f} s[/]")
+        else:
+            self.set_status(f"{self.status} · [$error]stopped[/]")

@@ -1,19 +1,28 @@
 """The Training pane: start / stop / resume, progress with ETA, live loss and accuracy curves.
 
-Training events (`core.events.TrainStep`, `Validation`) are pushed down by the app; the pane keeps the
-series it plots and redraws the curves at most a few times a second. plotext takes a few tenths of a
-second to import, so the plots are imported in a thread and mounted after the first paint.
+The pane runs the training job (`core.model.train.train` in a worker); its events (`TrainStep`,
+`Validation`) come back here, and the pane keeps the series it plots and redraws the curves at most a few
+times a second. plotext takes a few tenths of a second to import, so the plots are imported in a thread
+and mounted after the first paint.
 """
 
 from __future__ import annotations
 
-from textual import work
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, ProgressBar, Static
 
-from core.events import TrainStep, Validation
+from core.config import ProjectConfig
+from core.events import CancelToken, TrainStep, Validation
+from tui.jobs import JobEnded, JobEvent, JobKind, Outcome, Reporter, show_progress
+
+if TYPE_CHECKING:
+    from core.model.train import TrainResult
 
 
 def format_eta(seconds: float) -> str:
@@ -29,6 +38,11 @@ class TrainingPane(Vertical):
     """Training controls, progress and curves."""
 
     REDRAW_EVERY_S = 0.5
+
+    class Trained(JobEnded["TrainResult"]):
+        """A training job ended (done, stopped with its checkpoint kept, or failed)."""
+
+        kind = JobKind.TRAIN
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -58,6 +72,37 @@ class TrainingPane(Vertical):
         self.set_interval(self.REDRAW_EVERY_S, self._redraw_if_dirty)
         self.set_state("idle")
         self._load_plots()
+
+    # ---- the training job ----------------------------------------------------------------------------
+
+    def train(self, config: ProjectConfig, project_dir: Path, resume: Path | bool = False) -> bool:
+        """Train a new run, or continue one from its last checkpoint (`resume`: its folder, or True for
+        the newest run). False when a training is already running."""
+        if self.app.jobs.refuse_if_busy(JobKind.TRAIN):
+            return False
+        self.reset()
+        self.set_state("running", "resuming" if resume else "")
+
+        def work(on_event: Reporter, cancel: CancelToken) -> TrainResult:
+            from core.model.train import train
+
+            return train(config, project_dir, resume=resume, on_event=on_event, cancel=cancel)
+
+        return self.app.jobs.start(JobKind.TRAIN, work, owner=self)
+
+    @on(JobEvent)
+    def _job_event(self, message: JobEvent) -> None:
+        event = message.event
+        if isinstance(event, TrainStep):
+            self.add_step(event)
+        elif isinstance(event, Validation):
+            self.add_validation(event)
+        else:
+            show_progress(self, message)
+
+    @on(Trained)
+    def _trained(self, message: Trained) -> None:
+        self.set_state({Outcome.DONE: "done", Outcome.STOPPED: "stopped"}.get(message.outcome, "failed"))
 
     @work(thread=True, group="plots")
     def _load_plots(self) -> None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, SelectionList
 from textual.widgets.selection_list import Selection
+
+from core.config import ProjectConfig
+from core.events import CancelToken
+from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress, start_resource_tracker
 
 # Short names of the clip sources, in the order they are shown.
 SOURCE_ABBREVIATIONS = {"synthetic": "syn", "speech_commands": "sc", "recordings": "rec", "captures": "cap"}
@@ -41,6 +47,11 @@ class WordsPane(Vertical):
         def __init__(self, word: str) -> None:
             super().__init__()
             self.word = word
+
+    class DataMade(JobEnded["Path | None"]):
+        """Synthesis or a Speech Commands fetch ended; `result` is the fetched folder (None for synthesis)."""
+
+        kind = JobKind.DATA
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -95,3 +106,43 @@ class WordsPane(Vertical):
         if event.value.strip():
             self.post_message(self.WordAdded(event.value.strip()))
             event.input.clear()
+
+    # ---- the data job (synthesis or a Speech Commands download) ----------------------------------------
+
+    def synthesise(self, config: ProjectConfig, project_dir: Path) -> None:
+        """Make the synthetic clips of the project's words (core refuses a folder of other files)."""
+
+        def work(on_event: Reporter, cancel: CancelToken) -> None:
+            from core.data.synth import synthesize_dataset
+
+            start_resource_tracker()
+            data = config.data
+            synthesize_dataset(
+                config.words,
+                project_dir / data.synthetic_dir,
+                per_word=data.synth_per_word,
+                seed=data.synth_seed,
+                on_event=on_event,
+                cancel=cancel,
+            )
+
+        self.app.jobs.start(JobKind.DATA, work, owner=self)
+
+    def fetch_speech_commands(self, dest: Path) -> None:
+        """Download Speech Commands into `dest`; the app records the folder in the project when it ends."""
+
+        def work(on_event: Reporter, cancel: CancelToken) -> Path:
+            from core.data.speech_commands import fetch_speech_commands
+
+            fetch_speech_commands(dest, on_event=on_event, cancel=cancel)
+            return dest
+
+        self.app.jobs.start(JobKind.DATA, work, owner=self)
+
+    @on(JobEvent)
+    def _job_event(self, message: JobEvent) -> None:
+        show_progress(self, message)
+
+    @on(DataMade)
+    def _data_made(self, message: DataMade) -> None:
+        self.border_subtitle = ""
