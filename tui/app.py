@@ -30,7 +30,7 @@ from textual.worker import Worker
 from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
 from core.errors import ConfigError, WakebenchError
 from core.events import Log
-from core.model.runs import MODEL_FILE, RUNS_DIR
+from core.model.runs import RunDir
 from tui.commands import WorkbenchCommands
 from tui.jobs import JobEvent, JobKind, JobRunner
 from tui.messages import ProjectScanned, RunDetailsRead
@@ -320,14 +320,14 @@ class WakebenchApp(App[None]):
             )
 
     def _run_path(self, run_id: str) -> Path:
-        return self.project_dir / RUNS_DIR / run_id
+        return RunDir.of(self.project_dir, run_id).path
 
     def _picked_model_dir(self) -> Path | None:
         """The picked run's folder when it has an exported model, else None."""
         if self.picked_run is None:
             return None
-        run_dir = self._run_path(self.picked_run)
-        return run_dir if (run_dir / MODEL_FILE).is_file() else None
+        run = RunDir.of(self.project_dir, self.picked_run)
+        return run.path if run.model_path.is_file() else None
 
     # ---- spectrogram --------------------------------------------------------------------------------
 

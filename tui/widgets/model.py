@@ -20,7 +20,7 @@ from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress
 
 if TYPE_CHECKING:
     from core.board.profiles import MemoryBudget
-    from core.model.export import ExportReport
+    from core.model.runs import ExportReport
 
 SEED_MODEL_BYTES = 18_288
 """Size of the seed's int8 micro_speech model (tiny_conv, yes/no), the size to beat."""
