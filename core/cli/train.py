@@ -42,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--resume", metavar="RUN", help="continue RUN (a run folder, an id under runs/, or latest)"
     )
+    p.add_argument(
+        "--devices",
+        type=_devices,
+        default=1,
+        metavar="N|all",
+        help="train on N GPUs (or all) with MirroredStrategy; the same run folder either way (default: 1)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
     p.set_defaults(run=cmd_train)
 
@@ -84,6 +91,19 @@ def _ints(text: str) -> list[int]:
     if not values or any(v <= 0 for v in values):
         raise argparse.ArgumentTypeError(f"expected positive numbers like 15000,3000, got {text!r}")
     return values
+
+
+def _devices(text: str) -> int | str:
+    """`--devices N|all`."""
+    if text == "all":
+        return "all"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of devices or `all`, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _floats(text: str) -> list[float]:
@@ -178,6 +198,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             run_dir=args.run_dir,
             resume=args.resume or False,
             extra_dirs=args.data,
+            devices=args.devices,
             on_event=printer,
             cancel=token,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -108,38 +108,22 @@ class Trainer:
         self.optimizer.build(self.model.trainable_variables)
         self.generator = tf.random.Generator.from_seed(t.seed)
 
-        variants = train.features.shape[1]
-        flat = train.features.reshape(-1, *train.features.shape[2:])  # [rows * variants, frames, channels]
-        bank = tf.constant(flat)
-        rows = tf.constant(train.rows)
-        labels = tf.constant(train.labels)
-        cdf = np.cumsum(train.weights) / train.weights.sum()
-        cdf = tf.constant(cdf.astype(np.float32))
-        n_entries = len(train.rows)
         batch = t.batch_size
         shards = min(SHARDS, batch)
         shard_sizes = [batch // shards + (i < batch % shards) for i in range(shards)]
-        model, optimizer, generator = self.model, self.optimizer, self.generator
+        model, optimizer = self.model, self.optimizer
+        sample = batch_sampler(train, self.generator)
 
         def step() -> tuple[Any, Any]:
-            u = generator.uniform([batch])
-            entry = tf.minimum(tf.searchsorted(cdf, u, side="right"), n_entries - 1)
-            variant = generator.uniform([batch], 0, variants, dtype=tf.int32)
-            x = tf.gather(bank, tf.gather(rows, entry) * variants + variant)
-            x = tf.expand_dims(tf.cast(x, tf.float32) * FLOAT_SCALE, -1)
-            y = tf.gather(labels, entry)
+            x, y = sample(batch)
             # The batch's shards are independent subgraphs that TF runs on separate threads; summed
             # losses divided by the whole batch give exactly the gradient of the batch mean.
             shard_grads, loss_sum, correct_sum = [], 0.0, 0.0
             for xs, ys in zip(tf.split(x, shard_sizes), tf.split(y, shard_sizes), strict=True):
-                with tf.GradientTape() as tape:
-                    logits = model(xs, training=True)
-                    shard_loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(ys, logits))
-                shard_grads.append(tape.gradient(shard_loss, model.trainable_variables))
+                grads, shard_loss, shard_correct = summed_gradients(model, xs, ys)
+                shard_grads.append(grads)
                 loss_sum += shard_loss
-                correct_sum += tf.reduce_sum(
-                    tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), ys), tf.float32)
-                )
+                correct_sum += shard_correct
             grads = [tf.add_n(list(g)) / batch for g in zip(*shard_grads, strict=True)]
             optimizer.apply(grads, model.trainable_variables)
             return loss_sum / batch, correct_sum / batch
@@ -197,6 +181,40 @@ class Trainer:
         self.generator.state.assign(checkpoint.arrays["generator"])
 
 
+def batch_sampler(train: SplitData, generator: Any) -> Callable[[int], tuple[Any, Any]]:
+    """An in-graph sampler of the training bank: `sample(n)` draws n (clip, variant) pairs by the
+    entries' weights and gives their model inputs and labels."""
+    import tensorflow as tf  # lazy: TensorFlow takes seconds to import
+
+    variants = train.features.shape[1]
+    flat = train.features.reshape(-1, *train.features.shape[2:])  # [rows * variants, frames, channels]
+    bank = tf.constant(flat)
+    rows = tf.constant(train.rows)
+    labels = tf.constant(train.labels)
+    cdf = tf.constant((np.cumsum(train.weights) / train.weights.sum()).astype(np.float32))
+    n_entries = len(train.rows)
+
+    def sample(n: int) -> tuple[Any, Any]:
+        u = generator.uniform([n])
+        entry = tf.minimum(tf.searchsorted(cdf, u, side="right"), n_entries - 1)
+        variant = generator.uniform([n], 0, variants, dtype=tf.int32)
+        x = tf.gather(bank, tf.gather(rows, entry) * variants + variant)
+        return tf.expand_dims(tf.cast(x, tf.float32) * FLOAT_SCALE, -1), tf.gather(labels, entry)
+
+    return sample
+
+
+def summed_gradients(model: Any, x: Any, y: Any) -> tuple[list[Any], Any, Any]:
+    """Gradients of the summed (not mean) cross-entropy of a batch part, that sum, and its correct count."""
+    import tensorflow as tf  # lazy: TensorFlow takes seconds to import
+
+    with tf.GradientTape() as tape:
+        logits = model(x, training=True)
+        loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+    correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), y), tf.float32))
+    return tape.gradient(loss, model.trainable_variables), loss, correct
+
+
 def _assign_saved(arrays: dict[str, np.ndarray], prefix: str, variables: Sequence[Any], where: str) -> None:
     """Assign a checkpoint's `<prefix>/<n>` arrays, in n order, to `variables`; a checkpoint of another
     model is a TrainingError naming `where` (the checkpoint file)."""
@@ -248,14 +266,16 @@ def train(
     resume: bool | str | Path = False,
     extra_dirs: Sequence[str | Path] = (),
     cache_dir: Path | None = None,
+    devices: int | str = 1,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
 ) -> TrainResult:
     """Train a new run (in `run_dir`, default runs/<date>-<words>) or continue one.
 
     `resume=True` continues the project's latest run, a path or id continues that run; a resumed run
-    uses its own saved config and data folders. Raises Cancelled after saving a checkpoint when
-    `cancel` is set.
+    uses its own saved config and data folders. `devices` > 1 (or "all") trains with MirroredStrategy
+    (core.model.distributed); the run folder and its checkpoints are the same either way. Raises
+    Cancelled after saving a checkpoint when `cancel` is set.
     """
     project_dir = Path(project_dir)
     if resume:
@@ -274,7 +294,12 @@ def train(
     t = config.training
 
     started = time.monotonic()
-    use_threads_for_shards()
+    # lazy: core.model.distributed builds on this module's Trainer
+    from core.model.distributed import MirroredTrainer, select_devices
+
+    device_names = select_devices(devices, on_event)  # before TensorFlow's runtime starts
+    if not device_names:
+        use_threads_for_shards()
     data = load_split_data(
         config, project_dir, extra_dirs, cache_dir=cache_dir, on_event=on_event, cancel=cancel
     )
@@ -284,7 +309,11 @@ def train(
     for split in ("validation", "testing"):
         if len(data[split]) == 0:
             on_event(Log(f"the {split} split is empty (too few speakers): no {split} accuracy"))
-    trainer = Trainer(config, data["training"])
+    trainer = (
+        MirroredTrainer(config, data["training"], device_names)
+        if device_names
+        else Trainer(config, data["training"])
+    )
     step = 0
     checkpoint = run.latest_checkpoint()
     if checkpoint is not None:
