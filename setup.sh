@@ -21,8 +21,8 @@ done
 # libportaudio2: the microphone (sounddevice); libsndfile1: audio files (soundfile; its wheels carry a copy too).
 packages=(libportaudio2 libsndfile1)
 if [ "$dev" = 1 ]; then
-  # Host and Cortex-M builds of the firmware parts (tests/firmware).
-  packages+=(g++ make gcc-arm-none-eabi)
+  # Host and Cortex-M builds of the firmware parts, and the offline sketch build (tests/firmware).
+  packages+=(g++ make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib arduino-builder)
 fi
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)  # Debian ships venv's pip bootstrap separately

@@ -95,7 +95,7 @@ def test_a_user_with_sudo_gets_sudo_and_dev_adds_the_compilers(tmp_path):
     assert "+ sudo apt-get update -qq" in result.stdout
     install = next(line for line in result.stdout.splitlines() if "apt-get install" in line)
     assert install.startswith("+ sudo env DEBIAN_FRONTEND=noninteractive apt-get install")
-    assert {"libsndfile1", "g++", "make", "gcc-arm-none-eabi"} <= set(install.split())
+    assert {"libsndfile1", "g++", "make", "gcc-arm-none-eabi", "arduino-builder"} <= set(install.split())
     assert "libportaudio2" not in install  # already there
     assert "-e .[dev]\n" in result.stdout
 
@@ -110,6 +110,7 @@ def test_a_user_without_sudo_is_told_what_to_ask_for(tmp_path):
 
 def test_nothing_missing_means_no_apt_at_all(tmp_path):
     everything = {"libportaudio2", "libsndfile1", "g++", "make", "gcc-arm-none-eabi", "python3-venv"}
+    everything |= {"libnewlib-arm-none-eabi", "libstdc++-arm-none-eabi-newlib", "arduino-builder"}
     result = dry_run(tmp_path, "dev", uid=1000, sudo=False, installed=everything)
     assert result.returncode == 0, result.stderr
     assert "apt-get" not in result.stdout
