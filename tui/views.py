@@ -108,9 +108,23 @@ def run_rows(project_dir: Path) -> list[RunRow]:
                 info.val_accuracy,
                 report.int8_accuracy if report is not None else None,
                 _model_bytes(report, run.model_path),
+                _fits_board(config, report),
+                info.sweep,
             )
         )
     return rows
+
+
+def _fits_board(config: ProjectConfig, report: ExportReport | None) -> bool | None:
+    from core.board.profiles import get_board, memory_budget
+
+    if report is None:
+        return None
+    try:
+        board = get_board(config.board.profile)
+    except WakebenchError:
+        return None  # a run made for a board profile this checkout does not have
+    return memory_budget(board, report.model_bytes, report.arena_bytes_with_margin).fits
 
 
 def model_view(run_path: Path) -> ModelView:

@@ -79,6 +79,10 @@ class MemoryBudget:
     def ram_fraction(self) -> float:
         return self.ram_used / self.ram_total
 
+    @property
+    def fits(self) -> bool:
+        return self.flash_used <= self.flash_total and self.ram_used <= self.ram_total
+
 
 _REQUIRED = {
     "name": str,

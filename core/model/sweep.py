@@ -212,8 +212,7 @@ def _collect(spec: SweepSpec, folder: Path, grid: Any, project_dir: Path) -> Swe
         arena_bytes = metrics.get("arena_bytes") if final else None
         fits = None
         if model_bytes is not None and arena_bytes is not None:
-            budget = memory_budget(board, int(model_bytes), int(arena_bytes))
-            fits = budget.flash_used <= budget.flash_total and budget.ram_used <= budget.ram_total
+            fits = memory_budget(board, int(model_bytes), int(arena_bytes)).fits
         val = metrics.get(METRIC)
         rows.append(
             TrialResult(

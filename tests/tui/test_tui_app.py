@@ -464,3 +464,32 @@ async def test_spectrogram_with_a_model_shows_the_same_detections_as_core(export
         assert [(d.label, d.score) for d in reversed(shown)] == expected
         scores = static_text(app, "#scores")
         assert "stop" in scores and "silence" in scores
+
+
+@run_async
+async def test_run_history_shows_a_sweep_trial_with_its_sweep_and_board_fit(exported_project, tmp_path):
+    import shutil
+
+    from core.model.runs import RunDir, list_runs
+
+    project = tmp_path / "demo"
+    shutil.copytree(exported_project, project)
+    (run,) = list_runs(project)
+    trial = RunDir(shutil.copytree(run.path, project / "runs" / "lr-0a1b2_00000"))
+    trial.mark_sweep_trial("lr", {"training.learning_rates": [0.003, 0.0003]})
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        table = app.query_one("#run-table")
+        rows = {str(table.get_row_at(i)[0]).strip(" ▶"): table.get_row_at(i) for i in range(table.row_count)}
+        assert set(rows) == {run.id, trial.id}
+        assert [str(c) for c in rows[trial.id][-2:]] == ["✓", "lr"]  # an 18 KB model fits the EdgeBadge
+        assert [str(c) for c in rows[run.id][-2:]] == ["✓", "—"]
+        # Trials and runs are picked alike: pick whichever of the two is not picked now.
+        other = trial.id if app.picked_run == run.id else run.id
+        table.focus()
+        table.move_cursor(row=list(rows).index(other))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.picked_run == other

@@ -66,8 +66,9 @@ def fill_model(pane: ModelPane) -> None:
     pane.show_model(view, MemoryBudget(18_104, 507_904, 9_624 + 22_640, 196_608), "Adafruit EdgeBadge")
     pane.show_runs(
         [
-            RunRow("20250101-120000", "stop,go", "18,000", 0.942, 0.940, 18_104),
-            RunRow("20241231-090000", "stop,go", "6,000", 0.881, 0.874, 18_104),
+            RunRow("20250101-120000", "stop,go", "18,000", 0.942, 0.940, 18_104, True),
+            RunRow("lr-0a1b2_00001", "stop,go", "3,500", 0.917, 0.915, 18_104, True, "lr"),
+            RunRow("20241231-090000", "stop,go", "6,000", 0.881, 0.874, 18_104, True),
             RunRow("20241230-170000", "yes,no", "400", 0.512, None, None),
         ],
         picked="20250101-120000",

@@ -55,6 +55,10 @@ class RunRow:
     val_accuracy: float | None
     int8_accuracy: float | None
     size_bytes: int | None
+    fits_board: bool | None = None
+    """Whether the exported model fits the run's board (None before export)."""
+    sweep: str = ""
+    """The sweep the run is a trial of (`wakebench sweep`), else empty."""
 
 
 def _pct(value: float | None) -> str:
@@ -119,7 +123,7 @@ class ModelPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("run", "words", "steps", "val", "int8", "bytes")
+        table.add_columns("run", "words", "steps", "val", "int8", "bytes", "fits", "sweep")
         self.show_model(None, None)
 
     def show_model(self, view: ModelView | None, budget: MemoryBudget | None = None, board: str = "") -> None:
@@ -176,6 +180,8 @@ class ModelPane(Vertical):
                 _pct(row.val_accuracy),
                 _pct(row.int8_accuracy),
                 "—" if row.size_bytes is None else f"{row.size_bytes:,}",
+                "—" if row.fits_board is None else ("✓" if row.fits_board else "✗"),
+                row.sweep or "—",
                 key=row.run_id,
             )
         ids = [row.run_id for row in rows]
