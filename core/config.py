@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from core.config_checks import Problem, config_problems, hint_for
 from core.errors import ConfigError
 
 PROJECT_FILE = "wakebench.toml"
@@ -241,15 +242,26 @@ def load_config(path: str | Path) -> ProjectConfig:
 
 
 def _check_config(config: ProjectConfig, where: str) -> ProjectConfig:
-    """Refuse, as soon as it is read, a value no command could run with."""
-    every = config.recognizer.inference_every_frames
-    if every < 1:
-        raise ConfigError(
-            f"{where}: recognizer.inference_every_frames must be at least 1, got {every}",
-            "set inference_every_frames in the [recognizer] table of wakebench.toml to 1 or more "
-            "(1 = run the model on every 20 ms frame)",
-        )
+    """Refuse, as soon as it is read, a value no command could run with (core.config_checks has the
+    rules); the message names the file and every wrong key."""
+    problems = [*_word_problems(config.words), *config_problems(config)]
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(str(p) for p in problems), hint_for(problems[0]))
     return config
+
+
+def _word_problems(words: Sequence[str]) -> list[Problem]:
+    problems = []
+    if not words:
+        problems.append(Problem("words", "must name at least one word"))
+    if len(set(words)) != len(words):
+        problems.append(Problem("words", f"lists a word twice: {list(words)!r}"))
+    problems += [
+        Problem("words", f"holds {w!r}, which is not a word (empty, or a name starting with _, reserved)")
+        for w in words
+        if not w.strip() or not is_keyword(w)
+    ]
+    return problems
 
 
 def find_project(start: str | Path = ".") -> Path | None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.config import RecognizerSettings, is_keyword
+from core.config_checks import RECOGNIZER_HINT, cadence_problem, recognizer_problems
 from core.errors import ConfigError
 
 if TYPE_CHECKING:  # only for annotations: the recognizer itself is plain Python, like its C++ twin
@@ -67,41 +68,24 @@ def queue_capacity(settings: RecognizerSettings, stride_ms: int) -> int:
 
 
 def check_settings(settings: RecognizerSettings) -> None:
-    """Refuse settings the firmware could not hold (uint8 threshold, int32 times)."""
-    problems = []
-    if not 0 < settings.average_window_ms <= 60_000:
-        problems.append(f"average_window_ms must be 1..60000, got {settings.average_window_ms}")
-    if not 0 <= settings.detection_threshold <= 255:
-        problems.append(f"detection_threshold must be 0..255, got {settings.detection_threshold}")
-    if not 0 <= settings.suppression_ms <= 600_000:
-        problems.append(f"suppression_ms must be 0..600000, got {settings.suppression_ms}")
-    if not 0 <= settings.minimum_count <= 1000:
-        problems.append(f"minimum_count must be 0..1000, got {settings.minimum_count}")
-    if settings.inference_every_frames < 1:
-        problems.append(f"inference_every_frames must be at least 1, got {settings.inference_every_frames}")
+    """Refuse settings the firmware could not hold (uint8 threshold, int32 times): the ranges of
+    core.config_checks, which a loaded config has passed already."""
+    problems = recognizer_problems(settings)
     if problems:
         raise ConfigError(
-            "[recognizer] " + "; ".join(problems), "fix the [recognizer] table in wakebench.toml"
+            "[recognizer] " + "; ".join(f"{p.key.split('.', 1)[1]} {p.message}" for p in problems),
+            RECOGNIZER_HINT,
         )
-
-
-def results_in_window(settings: RecognizerSettings, stride_ms: int, every_frames: int) -> int:
-    """Results the averaging window holds at one inference every `every_frames` feature frames."""
-    return settings.average_window_ms // (every_frames * stride_ms) + 1
 
 
 def check_cadence(settings: RecognizerSettings, stride_ms: int, every_frames: int | None = None) -> None:
     """Refuse an inference cadence (default: the settings' own) at which the recognizer could never
     decide: too few results fit the averaging window, or a single one when it needs a time span."""
     every = settings.inference_every_frames if every_frames is None else every_frames
-    fit = results_in_window(settings, stride_ms, every)
-    # A decision also needs average_window_ms // 4 between the oldest and newest result: two results.
-    needed = max(settings.minimum_count, 2 if settings.average_window_ms // 4 > 0 else 1)
-    if fit < needed:
+    problem = cadence_problem(settings, stride_ms, every)
+    if problem is not None:
         raise ConfigError(
-            f"[recognizer] one inference every {every} frames ({every * stride_ms} ms) leaves {fit} "
-            f"result(s) in the {settings.average_window_ms} ms average window, fewer than the "
-            f"{needed} a decision needs: nothing would ever be detected",
+            f"[recognizer] {problem}",
             "lower inference_every_frames (or --every) or raise average_window_ms in the [recognizer] "
             "table of wakebench.toml",
         )

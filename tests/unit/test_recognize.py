@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.config import RecognizerSettings
+from core.config_checks import results_in_window
 from core.errors import ConfigError
 from core.live.recognize import (
     Decision,
@@ -16,7 +17,6 @@ from core.live.recognize import (
     TimeOrderError,
     check_cadence,
     queue_capacity,
-    results_in_window,
 )
 
 VECTORS = Path(__file__).parents[1] / "vectors"
