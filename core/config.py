@@ -158,6 +158,24 @@ class BoardSettings:
     profile: str = doc("edgebadge", "Board profile name (assets/boards/<name>.toml).")
     port: str = doc("", "Serial port; empty = find it.")
     baud: int = doc(115200, "Serial speed (ignored by native USB boards).")
+    arduino_cli: str = doc(
+        "", "arduino-cli to build and flash with (a path or a command); empty = from PATH."
+    )
+    private_toolchain: bool = doc(
+        False,
+        "Keep arduino-cli's platforms and libraries in .wakebench/arduino/ instead of its shared folders.",
+    )
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """The quick retrain-and-flash loop (`wakebench loop`, the app's r key)."""
+
+    steps: int = doc(1000, "Fine-tuning steps from the parent run's last checkpoint.")
+    learning_rate: float = doc(0.001, "Learning rate of the fine-tuning.")
+    new_clip_share: float = doc(
+        0.25, "Share of each training batch drawn from the clips that are new since the parent run (0-0.9)."
+    )
 
 
 @dataclass(frozen=True)
@@ -170,6 +188,7 @@ class ProjectConfig:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     recognizer: RecognizerSettings = field(default_factory=RecognizerSettings)
     board: BoardSettings = field(default_factory=BoardSettings)
+    loop: LoopSettings = field(default_factory=LoopSettings)
 
     @property
     def labels(self) -> list[str]:

@@ -97,6 +97,10 @@ RANGES: dict[str, Range] = {
     "recognizer.inference_every_frames": Range(1),
     # board
     "board.baud": Range(1, 10_000_000),
+    # loop: a fine-tuning must train, and the new clips may not crowd out everything else
+    "loop.steps": Range(1, 1_000_000),
+    "loop.learning_rate": Range(0, 1, above=True),
+    "loop.new_clip_share": Range(0, 0.9),
 }
 
 NOT_EMPTY = (
@@ -112,6 +116,8 @@ CROSS_CHECKED = (
     "words",  # core.config checks them (the keyword rule lives there)
     "data.speech_commands_dir",
     "board.port",
+    "board.arduino_cli",  # empty = arduino-cli from PATH
+    "board.private_toolchain",
     "features.enable_pcan",
     "features.enable_log",
     "training.steps",

@@ -103,6 +103,25 @@ class ArduinoCliError(WakebenchError):
     """arduino-cli is missing or reported a failure."""
 
 
+class ArduinoCliNotFound(ArduinoCliError):
+    """No arduino-cli where wakebench looked (PATH, or `[board] arduino_cli`), or one too old."""
+
+
+class CompileError(ArduinoCliError):
+    """The firmware did not compile; `compiler_output` holds the compiler's own messages."""
+
+    def __init__(self, message: str, hint: str = "", compiler_output: str = "") -> None:
+        super().__init__(message, hint)
+        self.compiler_output = compiler_output
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.hint, self.compiler_output))
+
+
+class UploadError(ArduinoCliError):
+    """arduino-cli could not upload the firmware to the board."""
+
+
 class Cancelled(WakebenchError):
     """The user stopped a long job; whatever was saved so far is kept."""
 

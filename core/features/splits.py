@@ -5,7 +5,7 @@ feature cache where possible (core.features.cache).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +47,13 @@ def load_split_data(
     cache_dir: Path | None = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
+    boost: Mapping[str, float] | None = None,
 ) -> dict[str, SplitData]:
     """Index the project's data and get the features of each split (training: augmented variants;
-    validation/testing: one plain version), from the cache where possible."""
+    validation/testing: one plain version), from the cache where possible.
+
+    `boost` maps clip paths (resolved, as strings) to a factor their sampling weight is multiplied by:
+    the retrain loop weights the clips that are new since its parent run up (core.loop)."""
     index = build_index(config, project_dir, extra_dirs, seed=config.training.seed)
     counts = index.counts()
     on_event(
@@ -95,8 +99,14 @@ def load_split_data(
                 result.features,
                 result.rows[keep].astype(np.int32),
                 np.array([label_ids[entries[i].label] for i in keep], np.int32),
-                np.array([entries[i].weight for i in keep], np.float64),
+                np.array([entries[i].weight * _boost_of(entries[i].path, boost) for i in keep], np.float64),
             )
     if "training" in out and len(out["training"]) == 0:
         raise DataError(f"no usable training clips in {project_dir}", "make some with `wakebench data synth`")
     return out
+
+
+def _boost_of(path: Path | None, boost: Mapping[str, float] | None) -> float:
+    if not boost or path is None:
+        return 1.0
+    return float(boost.get(str(Path(path).resolve()), 1.0))

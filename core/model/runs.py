@@ -73,6 +73,12 @@ class RunInfo:
     """The sweep this run is a trial of (`wakebench sweep`); empty for a run of its own."""
     sweep_params: dict[str, Any] = field(default_factory=dict)
     """The searched config keys and the values this trial got."""
+    parent: str = ""
+    """The run this one was fine-tuned from (`wakebench loop`); empty for a run trained from scratch."""
+    warm_start: str = ""
+    """The parent's checkpoint file the model started from."""
+    boost: dict[str, float] = field(default_factory=dict)
+    """Clip path -> factor its sampling weight was multiplied by (the clips new since the parent)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -332,6 +338,13 @@ class RunDir:
         if val_accuracy is not None:
             changes["val_accuracy"] = val_accuracy
         write_json_atomic(self.info_path, dataclasses.replace(self.info, **changes).to_dict())
+
+    def mark_fine_tune(self, parent: RunDir, warm_start: Path, boost: dict[str, float]) -> None:
+        """Record that this run starts from `parent`'s checkpoint `warm_start`, with `boost`ed clips."""
+        info = dataclasses.replace(
+            self.info, parent=str(parent.path.resolve()), warm_start=str(warm_start), boost=dict(boost)
+        )
+        write_json_atomic(self.info_path, info.to_dict())
 
     def mark_sweep_trial(self, sweep: str, params: dict[str, Any]) -> None:
         """Record that this run is a trial of `sweep`, with the values it was given."""

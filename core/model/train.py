@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -269,6 +269,8 @@ def train(
     devices: int | str = 1,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
+    warm_start: RunDir | None = None,
+    boost: Mapping[str, float] | None = None,
 ) -> TrainResult:
     """Train a new run (in `run_dir`, default runs/<date>-<words>) or continue one.
 
@@ -276,19 +278,30 @@ def train(
     uses its own saved config and data folders. `devices` > 1 (or "all") trains with MirroredStrategy
     (core.model.distributed); the run folder and its checkpoints are the same either way. Raises
     Cancelled after saving a checkpoint when `cancel` is set.
+
+    `warm_start` (a new run only) starts the model from that run's latest checkpoint instead of random
+    weights (with a fresh optimizer; the new run records it as its parent), and `boost` multiplies the
+    sampling weight of the clips it names (see load_split_data). Both are saved in run.json, so a
+    resume of such a run trains on the same terms.
     """
     project_dir = Path(project_dir)
+    start_from = ""
     if resume:
         run = resolve_run("latest" if resume is True else resume, project_dir)
         config = run.config
         project_dir = run.project_dir
         extra_dirs = run.extra_dirs
         check_recipe(config)
+        start_from, boost = run.info.warm_start, run.info.boost
     else:
         check_recipe(config)  # before the run folder is made
+        if warm_start is not None:
+            start_from = str(_latest_checkpoint_path(warm_start))
         run = RunDir.create(
             run_dir or new_run_path(project_dir, config), config, project_dir, [str(d) for d in extra_dirs]
         )
+        if warm_start is not None:
+            run.mark_fine_tune(warm_start, Path(start_from), dict(boost or {}))
     on_event(Log(f"run {run.path}"))
     total = total_steps(config)
     t = config.training
@@ -301,7 +314,7 @@ def train(
     if not device_names:
         use_threads_for_shards()
     data = load_split_data(
-        config, project_dir, extra_dirs, cache_dir=cache_dir, on_event=on_event, cancel=cancel
+        config, project_dir, extra_dirs, cache_dir=cache_dir, on_event=on_event, cancel=cancel, boost=boost
     )
     feature_seconds = time.monotonic() - started
     on_event(Log(f"features ready in {feature_seconds:.1f} s"))
@@ -321,6 +334,9 @@ def train(
         step = checkpoint.step
         run.truncate_metrics(step)
         on_event(Log(f"resuming at step {step:,} of {total:,}"))
+    elif start_from:
+        _warm_start(trainer, Path(start_from))
+        on_event(Log(f"warm start from {start_from}"))
     elif resume:
         on_event(Log("the run has no checkpoint yet: starting at step 0"))
     resumed_from = step
@@ -386,6 +402,30 @@ def train(
     run.update_info(state="trained", step=step, val_accuracy=val_acc)
     on_event(Done(result.to_dict()))
     return result
+
+
+def _latest_checkpoint_path(run: RunDir) -> Path:
+    """The newest checkpoint file of the run a warm start begins from (TrainingError when there is none)."""
+    checkpoint = run.latest_checkpoint()
+    if checkpoint is None:
+        raise TrainingError(
+            f"{run.path}: the run has no checkpoint to start from",
+            f"train it first: wakebench train --resume {run.path}",
+        )
+    return checkpoint.path
+
+
+def _warm_start(trainer: Trainer, path: Path) -> None:
+    """Load the model weights (not the optimizer state) of a parent run's checkpoint file."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files if k != "__meta__"}
+    except (OSError, ValueError) as exc:
+        raise TrainingError(
+            f"{path}: cannot read the parent run's checkpoint ({exc})",
+            "the parent run's checkpoints were removed or damaged; retrain from another run",
+        ) from None
+    _assign_saved(arrays, "model", trainer.model.variables, str(path))
 
 
 def _steps_until_boundary(config: ProjectConfig, step: int) -> int:
