@@ -114,7 +114,7 @@ class CompileError(ArduinoCliError):
         super().__init__(message, hint)
         self.compiler_output = compiler_output
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         return (type(self), (self.message, self.hint, self.compiler_output))
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from core.arduino.results import (
     CliFailure,
@@ -181,7 +181,15 @@ class ArduinoCli:
                 on_event(Progress(stage, round(elapsed, 1), 0, f"arduino-cli {args[0]} ({elapsed:.0f} s)"))
         return proc.returncode, _json(out), _json(err), err
 
-    def _fail(self, args: Sequence[str], code: int, out: dict, err: dict, raw_err: str, kind=ArduinoCliError):
+    def _fail(
+        self,
+        args: Sequence[str],
+        code: int,
+        out: dict[str, Any],
+        err: dict[str, Any],
+        raw_err: str,
+        kind: type[ArduinoCliError] = ArduinoCliError,
+    ) -> NoReturn:
         failure = CliFailure.from_json(err or out)
         text = failure.error or _last_line(raw_err) or f"exit code {code}"
         hint = _hint_for(text, code)
@@ -222,7 +230,10 @@ class ArduinoCli:
         return detected_ports(out)
 
     def update_index(
-        self, index_urls: Sequence[str] = (), on_event: EventCallback = ignore_events, cancel=None
+        self,
+        index_urls: Sequence[str] = (),
+        on_event: EventCallback = ignore_events,
+        cancel: CancelToken | None = None,
     ) -> None:
         args = ["core", "update-index", *_urls(index_urls)]
         code, out, err, raw = self.run(args, stage="setup", on_event=on_event, cancel=cancel)
@@ -230,14 +241,25 @@ class ArduinoCli:
             self._fail(args, code, out, err, raw)
 
     def core_install(
-        self, platform: str, version: str, index_urls: Sequence[str] = (), on_event=ignore_events, cancel=None
+        self,
+        platform: str,
+        version: str,
+        index_urls: Sequence[str] = (),
+        on_event: EventCallback = ignore_events,
+        cancel: CancelToken | None = None,
     ) -> None:
         args = ["core", "install", f"{platform}@{version}", *_urls(index_urls)]
         code, out, err, raw = self.run(args, stage="setup", on_event=on_event, cancel=cancel)
         if code != 0:
             self._fail(args, code, out, err, raw)
 
-    def lib_install(self, name: str, version: str, on_event=ignore_events, cancel=None) -> None:
+    def lib_install(
+        self,
+        name: str,
+        version: str,
+        on_event: EventCallback = ignore_events,
+        cancel: CancelToken | None = None,
+    ) -> None:
         args = ["lib", "install", f"{name}@{version}"]
         code, out, err, raw = self.run(args, stage="setup", on_event=on_event, cancel=cancel)
         if code != 0:
@@ -277,7 +299,6 @@ class ArduinoCli:
                 compiler,
             )
         self._fail(args, code, out, err, raw, CompileError)
-        raise AssertionError("unreachable")
 
     def upload(
         self,
@@ -309,7 +330,7 @@ def _urls(index_urls: Sequence[str]) -> list[str]:
     return ["--additional-urls", ",".join(urls)] if urls else []
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=5)
@@ -343,6 +364,8 @@ def _first_error_line(text: str) -> str:
 
 def _hint_for(text: str, code: int) -> str:
     lowered = text.lower()
+    if any(sign in lowered for sign in ("dial tcp", "no such host", "connection refused", "timeout", "tls")):
+        return EXIT_HINTS[5]
     if "platform" in lowered and ("not found" in lowered or "not installed" in lowered):
         return "install the board's platform: wakebench arduino setup"
     if "arduino_tensorflowlite" in lowered or ("library" in lowered and "not found" in lowered):

@@ -302,6 +302,15 @@ def install_generated_files(
     when the files hold another model than `model_sha8_expected` (the one the run's report describes:
     an export that was interrupted between writing them)."""
     sketch = check_sketch_dir(sketch_dir)
+    files = checked_generated_files(generated_dir, model_sha8_expected, f" --firmware-dir {sketch}")
+    return write_generated_files(files, sketch)
+
+
+def checked_generated_files(
+    generated_dir: str | Path, model_sha8_expected: str, export_flags: str = ""
+) -> dict[str, str]:
+    """The generated files of `generated_dir` (name -> text), checked to hold model
+    `model_sha8_expected`; an ExportError saying to export again when they do not."""
     generated_dir = Path(generated_dir)
     files = read_generated_files(generated_dir)
     found = {
@@ -312,9 +321,9 @@ def install_generated_files(
     if stale:
         raise ExportError(
             f"{generated_dir}: {'; '.join(stale)}, but report.json describes model {model_sha8_expected}",
-            f"export it again: wakebench export {generated_dir} --firmware-dir {sketch}",
+            f"export it again: wakebench export {generated_dir}{export_flags}",
         )
-    return write_generated_files(files, sketch)
+    return files
 
 
 def firmware_model(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.errors import ConfigError
@@ -181,6 +181,25 @@ def render_sketch_yaml(profiles: dict[str, BoardProfile], default: str = "edgeba
     if default in profiles:
         lines.append(f"default_profile: {default}")
     return "\n".join(lines) + "\n"
+
+
+def sketch_yaml_for_copy(profile: BoardProfile, sketch_dir: Path = SKETCH_DIR) -> str:
+    """sketch.yaml for a copy of the sketch built elsewhere (core.arduino.build): this board's profile
+    with its local `dir:` libraries as absolute paths, resolved against `sketch_dir`. A missing local
+    library (TFLM is fetched by firmware/fetch_tflm.sh) is a ConfigError."""
+    libraries = []
+    for lib in profile.libraries:
+        if lib.dir:
+            path = (sketch_dir / lib.dir).resolve()
+            if not path.is_dir():
+                raise ConfigError(
+                    f"library {lib.name} is not in {path}",
+                    "fetch it first: firmware/fetch_tflm.sh (see firmware/README.md)",
+                )
+            lib = LibraryPin(lib.name, dir=str(path))
+        libraries.append(lib)
+    staged = replace(profile, libraries=tuple(libraries))
+    return render_sketch_yaml({profile.name: staged}, default=profile.name)
 
 
 def main(argv: list[str] | None = None) -> int:

