@@ -1,2 +1,2 @@
-"""Audio in and out: audio files (`wav`), sources of samples (`sources`), the microphone (`mic`) and taking
-one's own voice (`record`)."""
+"""Audio in and out: audio files (`files`), sample arrays and resampling (`samples`), sources of samples
+(`sources`), the microphone (`mic`) and taking one's own voice (`record`)."""
