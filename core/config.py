@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 
 from core.config_checks import Problem, config_problems, hint_for
 from core.errors import ConfigError
+from core.fileio import write_text_atomic
 
 PROJECT_FILE = "wakebench.toml"
 SILENCE_LABEL = "_silence_"
@@ -327,8 +328,6 @@ def _toml_value(value: Any) -> str:
 
 def save_config(config: ProjectConfig, path: str | Path) -> None:
     """Write the project file atomically."""
-    from core.fileio import write_text_atomic
-
     write_text_atomic(Path(path), render_config(config))
 
 

@@ -20,6 +20,7 @@ import soundfile
 
 from core.audio.samples import SAMPLE_RATE, resample, to_int16
 from core.errors import AudioError
+from core.fileio import write_bytes_atomic
 
 # What dataset folders and file pickers treat as audio.
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
@@ -93,8 +94,6 @@ def read_audio(path: str | Path, target_rate: int = SAMPLE_RATE) -> np.ndarray:
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     """Write mono float audio in [-1, 1] (or int16) as a 16-bit PCM WAV, atomically."""
-    from core.fileio import write_bytes_atomic
-
     samples = np.asarray(audio)
     if samples.ndim != 1:
         raise ValueError(f"write_wav expects mono audio (1-D), got shape {samples.shape}")

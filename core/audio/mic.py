@@ -35,7 +35,7 @@ def install_hint() -> str:
 def load_sounddevice() -> Any:
     """The sounddevice module, or MicrophoneError when the PortAudio library cannot be loaded."""
     try:
-        import sounddevice
+        import sounddevice  # lazy: loads PortAudio (and can fail without it)
     except OSError as exc:  # raised by sounddevice when libportaudio is missing
         raise MicrophoneError(f"the PortAudio library could not be loaded ({exc})", install_hint()) from None
     except ImportError as exc:

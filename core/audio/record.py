@@ -146,7 +146,7 @@ def take_numbers(folder: Path, speaker: str) -> list[int]:
 def save_take(clip: np.ndarray, recordings_dir: str | Path, word: str, speaker: str) -> Path:
     """Write `clip` as the next free `<speaker>_nohash_<n>.wav` of `word`; an existing file is never
     replaced, even by another recorder saving at the same moment."""
-    from core.audio.files import write_wav
+    from core.audio.files import write_wav  # lazy: soundfile/soxr load when a take is saved, not at app start
 
     check_speaker(speaker)
     folder = Path(recordings_dir) / word_folder(word)

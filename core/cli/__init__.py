@@ -12,8 +12,10 @@ import sys
 
 from core.errors import WakebenchError
 
-# Modules under core.cli that add subcommands, in the order `--help` lists them.
-COMMAND_MODULES = ["project", "data", "train", "live", "board", "build", "sweep"]
+# The modules under core.cli that add subcommands, in the order `--help` lists them. Adding a command
+# group is one entry here (its module has `register(subparsers)`); a listed module that fails to import
+# is an error, never skipped.
+COMMAND_MODULES = ("project", "data", "train", "live", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,13 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"core.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"core.cli.{name}":
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(f"core.cli.{name}").register(subparsers)
     return parser
 
 

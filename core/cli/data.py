@@ -1,7 +1,8 @@
 """`wakebench data synth | fetch | check`: make, download and check datasets.
 
 Defaults come from `wakebench.toml` in the current folder when there is one; flags override it.
-Heavy modules are imported inside the commands so that `wakebench --help` stays fast.
+The audio and HTTP stacks are imported inside the commands, so that `wakebench --help` and a mistyped
+argument answer at once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.cli.cancel import stop_on_signals
 from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter
 from core.config import parse_words
@@ -104,24 +106,26 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from core.data.synth import synthesize_dataset
+    from core.data.synth import synthesize_dataset  # lazy: the audio stack
 
     project = current_project()
     config = project.config
     words = parse_words(args.words) if args.words else config.words
     out = args.out if args.out is not None else project.root / config.data.synthetic_dir
     printer = EventPrinter(args.json)
-    summary = synthesize_dataset(
-        words,
-        out,
-        per_word=args.per_word or config.data.synth_per_word,
-        seed=config.data.synth_seed if args.seed is None else args.seed,
-        on_event=printer,
-        backend=args.backend,
-        unknown_per_word=args.unknown_per_word,
-        background=not args.no_background,
-        workers=args.workers,
-    )
+    with stop_on_signals(printer, "the clips made so far are kept; a re-run makes the rest") as token:
+        summary = synthesize_dataset(
+            words,
+            out,
+            per_word=args.per_word or config.data.synth_per_word,
+            seed=config.data.synth_seed if args.seed is None else args.seed,
+            on_event=printer,
+            cancel=token,
+            backend=args.backend,
+            unknown_per_word=args.unknown_per_word,
+            background=not args.no_background,
+            workers=args.workers,
+        )
     if not args.json:
         made = f"made {summary.rendered_clips} clips" if summary.rendered_clips else "already complete"
         print(
@@ -133,7 +137,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from core.data.speech_commands import fetch_speech_commands, use_speech_commands
+    from core.data.speech_commands import fetch_speech_commands, use_speech_commands  # lazy: the HTTP stack
 
     project = current_project()
     project_file, config = project.file, project.config
@@ -142,14 +146,17 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         if args.dest is not None
         else project.root / (config.data.speech_commands_dir or "data/speech_commands")
     )
-    result = fetch_speech_commands(
-        dest,
-        version=args.version,
-        url=args.url,
-        sha256=args.sha256,
-        on_event=EventPrinter(args.json),
-        keep_archive=args.keep_archive,
-    )
+    printer = EventPrinter(args.json)
+    with stop_on_signals(printer, "the download so far is kept; a re-run resumes it") as token:
+        result = fetch_speech_commands(
+            dest,
+            version=args.version,
+            url=args.url,
+            sha256=args.sha256,
+            on_event=printer,
+            cancel=token,
+            keep_archive=args.keep_archive,
+        )
     if not args.json:
         state = "already there" if result.already_done else "downloaded and extracted"
         checked = "sha256 verified" if result.checksum_verified else "no published checksum; gzip/tar checked"
@@ -170,10 +177,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from core.data.check import check_dataset
+    from core.data.check import check_dataset  # lazy: the audio stack
 
     words = parse_words(args.words) if args.words else None
-    report = check_dataset(args.dir, words=words, min_clips=args.min_clips, on_event=EventPrinter(args.json))
+    printer = EventPrinter(args.json)
+    with stop_on_signals(printer) as token:
+        report = check_dataset(
+            args.dir, words=words, min_clips=args.min_clips, on_event=printer, cancel=token
+        )
     if not args.json:
         _print_report(report)
     return 0 if report.ok else 1

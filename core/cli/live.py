@@ -1,19 +1,28 @@
 """`wakebench detect`, `listen` and `record`: the model on a recording or the microphone, and your own voice.
 
-Heavy modules are imported inside the commands so that `wakebench --help` stays fast.
+The audio and model stacks (numpy, soundfile, the TFLM interpreter) are imported inside the commands, so
+that `wakebench --help` and a mistyped argument answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from core.cli.cancel import raise_if_stopped, stop_on_signals
 from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter, print_json
 from core.config import keywords
+from core.errors import MicrophoneError
+from core.events import Done, Event
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from core.audio.record import Recorder
+    from core.audio.sources import AudioSource
 
 EVERY_HELP = (
     "run the model every N feature frames of 20 ms instead of the run's own cadence (default: its "
@@ -73,25 +82,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from core.live.detector import WordDetected, detect_file
+    from core.live.detector import WordDetected, detect_file  # lazy: the audio and model stacks
 
-    progress = None if args.json else EventPrinter(json_lines=False)
-    started = time.perf_counter()
+    printer = EventPrinter(args.json)
 
-    def on_event(event: Any) -> None:
+    def on_event(event: Event) -> None:
         if isinstance(event, WordDetected):
             if args.json:
                 print_json(event.to_json())
             else:
                 print(f"{event.time_s:8.2f} s  {event.word}  {event.score}", flush=True)
-        elif progress is not None:
-            progress(event)
+        elif isinstance(event, Done) or not args.json:  # --json: the detections, then the result
+            printer(event)
 
-    found = detect_file(args.run_dir, args.audio, infer_every=args.every, on_event=on_event)
-    elapsed = time.perf_counter() - started
-    if args.json:
-        print_json({"event": "done", "detections": len(found), "seconds": round(elapsed, 3)})
-    elif not found:
+    with stop_on_signals(printer) as token:
+        found = detect_file(args.run_dir, args.audio, infer_every=args.every, on_event=on_event, cancel=token)
+    if not args.json and not found:
         print("no words detected", file=sys.stderr)
     return 0
 
@@ -99,18 +105,18 @@ def cmd_detect(args: argparse.Namespace) -> int:
 # --- listen -----------------------------------------------------------------------------------
 
 
-def open_microphone(device: str | None) -> Any:
+def open_microphone(device: str | None) -> AudioSource:
     """The live source for `listen` and `record` (tests replace this with generated audio)."""
-    from core.audio.mic import MicSource
+    from core.audio.mic import MicSource  # lazy: the audio stack
 
     return MicSource(device)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from core.live.detector import LiveDetector
+    from core.live.detector import LiveDetector  # lazy: the audio and model stacks
 
     if args.list:
-        from core.audio.mic import list_input_devices
+        from core.audio.mic import list_input_devices  # lazy: the audio stack
 
         devices = list_input_devices()
         if not devices:
@@ -129,18 +135,17 @@ def cmd_listen(args: argparse.Namespace) -> int:
             f"listening on {source.name} for {', '.join(keywords(detector.labels))} — Ctrl-C stops",
             file=sys.stderr,
         )
-    try:
-        for detection in detector.detections():
+    with stop_on_signals(EventPrinter(args.json)) as token:
+        for detection in detector.detections(token):
             if args.json:
                 print_json(
                     {"time_s": detection.time_ms / 1000, "word": detection.label, "score": detection.score}
                 )
             else:
                 print(f"{detection.time_ms / 1000:8.2f} s  {detection.label}  {detection.score}", flush=True)
-    except KeyboardInterrupt:
-        pass
     if source.samples_dropped:
         print(f"note: {source.samples_dropped} samples were dropped (the PC fell behind)", file=sys.stderr)
+    raise_if_stopped(token, "listening ended")
     return 0
 
 
@@ -153,8 +158,8 @@ def recordings_dir(explicit: Path | None) -> Path:
     return Path(current_project().config.data.recordings_dir)
 
 
-def play_back(audio: Any) -> None:
-    from core.audio.mic import play
+def play_back(audio: np.ndarray) -> None:
+    from core.audio.mic import play  # lazy: the audio stack
 
     play(audio)
 
@@ -168,8 +173,7 @@ def _ask(prompt: str) -> str:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from core.audio.record import Recorder
-    from core.errors import MicrophoneError
+    from core.audio.record import Recorder  # lazy: the audio stack
 
     target = recordings_dir(args.dir)
     recorder = Recorder(
@@ -179,13 +183,25 @@ def cmd_record(args: argparse.Namespace) -> int:
         f"recording {args.count} takes of {args.word!r} as speaker {recorder.speaker!r} into {recorder.folder}/ "
         f"({recorder.saved()} there already)"
     )
+    # Ctrl-C stops at once: a take is only written whole (core.audio.record.save_take), and at the
+    # prompt there is nothing in flight.
+    with stop_on_signals(at_once=True):
+        kept = _record_takes(args, recorder)
+    print(
+        f"kept {kept} take(s); {recorder.saved()} of {args.word!r} by {recorder.speaker!r} in {recorder.folder}/"
+    )
+    return 0
+
+
+def _record_takes(args: argparse.Namespace, recorder: Recorder) -> int:
+    """Prompt, record and keep takes until --count are kept or the user quits; the number kept."""
     playback = not args.no_playback
     kept = 0
     while kept < args.count:
         if _ask(f"take {kept + 1}/{args.count}: press Enter, then say {args.word!r} (q quits)") == "q":
             break
         take = recorder.record()
-        if not take.heard:
+        if not take.heard or take.clip is None:
             print("  no word heard (too quiet, or nothing but noise) — try again, closer to the microphone")
             continue
         if take.too_long:
@@ -209,7 +225,4 @@ def cmd_record(args: argparse.Namespace) -> int:
             break
         else:
             print("  discarded")
-    print(
-        f"kept {kept} take(s); {recorder.saved()} of {args.word!r} by {recorder.speaker!r} in {recorder.folder}/"
-    )
-    return 0
+    return kept

@@ -9,6 +9,7 @@ from pathlib import Path
 from core.cli.output import print_json
 from core.config import PROJECT_FILE, ProjectConfig, parse_words, save_config
 from core.errors import ConfigError
+from core.events import Done
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,7 +55,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     words = parse_words(args.words)
     path = init_project(args.dir, words, board=args.board, speech_commands_dir=args.speech_commands)
     if args.json:
-        print_json({"event": "done", "path": str(path), "words": words})
+        print_json(Done({"path": str(path), "words": words}).to_json())
     else:
         print(f"wrote {path} (words: {', '.join(words)})")
         print("next: `wakebench data synth` makes the offline keyword clips, `wakebench train` trains")

@@ -1,20 +1,19 @@
 """`wakebench train | export | eval`: train a model, export it for the board, measure it on a folder.
 
 Defaults come from `wakebench.toml` in the current folder when there is one; flags override it.
-TensorFlow is imported inside the commands so that `wakebench --help` stays fast.
+TensorFlow and the model stack are imported inside the commands, so that `wakebench --help` and a
+mistyped argument answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import os
-import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
+from core.cli.cancel import stop_on_signals
 from core.cli.common import current_project
 from core.cli.output import EventPrinter
 from core.config import ProjectConfig, parse_words
@@ -123,30 +122,10 @@ def _percent(value: float | None) -> str:
 def _quiet_tensorflow() -> None:
     """Import TensorFlow now with its C++ start-up notes (oneDNN, absl) kept off the terminal."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from core.model.tflm import quiet_stderr
+    from core.model.tflm import quiet_stderr  # lazy: the model stack
 
     with quiet_stderr():
         import tensorflow  # noqa: F401
-
-
-@contextlib.contextmanager
-def _stop_on_signals(token: CancelToken, printer: EventPrinter) -> Iterator[None]:
-    """The first Ctrl-C (or SIGTERM) asks the job to stop cleanly (training saves a checkpoint);
-    a second Ctrl-C aborts at once."""
-
-    def handler(signum: int, _frame: object) -> None:
-        if token.cancelled:
-            raise KeyboardInterrupt
-        token.cancel()
-        if not printer.json_lines:
-            print("\nstopping: saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr, flush=True)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def training_config(args: argparse.Namespace, config: ProjectConfig) -> ProjectConfig:
@@ -181,15 +160,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
     project = current_project()
     _quiet_tensorflow()  # after the flag checks: a wrong command fails without waiting for TensorFlow
-    from core.model.architectures import get_model_spec
-    from core.model.train import train
+    from core.model.architectures import get_model_spec  # lazy: the model stack
+    from core.model.train import train  # lazy: the model stack
 
     project_file, project_dir = project.file, project.root
     config = training_config(args, project.config)
     get_model_spec(config.training.model)  # an unknown --model fails before any work
     printer = EventPrinter(args.json)
-    token = CancelToken()
-    with _stop_on_signals(token, printer):
+    with stop_on_signals(printer, "saving a checkpoint") as token:
         if not args.resume and project_file is None and not args.data:
             _make_default_data(config, project_dir, printer, token)
         result = train(
@@ -214,7 +192,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _make_default_data(
     config: ProjectConfig, project_dir: Path, printer: EventPrinter, token: CancelToken
 ) -> None:
-    from core.data.synth import synthesize_dataset
+    from core.data.synth import synthesize_dataset  # lazy: the audio stack
 
     out = project_dir / config.data.synthetic_dir
     if not printer.json_lines:
@@ -233,13 +211,12 @@ def _make_default_data(
 
 def cmd_export(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
-    from core.model.export import export_run
-    from core.model.runs import resolve_run
+    from core.model.export import export_run  # lazy: the model stack
+    from core.model.runs import resolve_run  # lazy: the model stack
 
     run = resolve_run(args.run_name, ".")
     printer = EventPrinter(args.json)
-    token = CancelToken()
-    with _stop_on_signals(token, printer):
+    with stop_on_signals(printer, "nothing is written until the export is complete") as token:
         report = export_run(run, firmware_dir=args.firmware_dir, on_event=printer, cancel=token)
     if not args.json:
         print(
@@ -259,13 +236,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
-    from core.model.evaluate import evaluate_folder
-    from core.model.runs import resolve_run
+    from core.model.evaluate import evaluate_folder  # lazy: the model stack
+    from core.model.runs import resolve_run  # lazy: the model stack
 
     run = resolve_run(args.run_name, ".")
     printer = EventPrinter(args.json)
-    token = CancelToken()
-    with _stop_on_signals(token, printer):
+    with stop_on_signals(printer) as token:
         result = evaluate_folder(run, args.data, on_event=printer, cancel=token)
     if not args.json:
         out = sys.stdout

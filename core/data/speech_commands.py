@@ -33,6 +33,7 @@ from core.config import ProjectConfig, load_config, save_config
 from core.data.speech_commands_archives import KNOWN_ARCHIVES, KnownArchive  # noqa: F401 (re-exported)
 from core.errors import Cancelled, DownloadError
 from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
+from core.fileio import write_json_atomic
 
 MARKER = ".wakebench-complete.json"
 WORKDIR = ".wakebench-fetch"
@@ -132,8 +133,6 @@ def fetch_speech_commands(
         checksum_verified=bool(expected),
         resumed_from=resumed_from,
     )
-    from core.fileio import write_json_atomic
-
     write_json_atomic(marker, {k: v for k, v in result.to_dict().items() if k != "already_done"})
     if keep_archive:
         archive.replace(dest / archive.name)

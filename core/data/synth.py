@@ -37,6 +37,7 @@ from core.data.noise import make_hum, make_noise, make_rumble
 from core.data.synth_backends import Speaker, get_backend
 from core.errors import DataError
 from core.events import CancelToken, Done, EventCallback, Progress, ignore_events
+from core.fileio import write_json_atomic
 
 MANIFEST = "synth.json"
 MANIFEST_FORMAT = 1
@@ -374,8 +375,6 @@ def _load_manifest(out: Path) -> dict[str, Any]:
 
 
 def _save_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    from core.fileio import write_json_atomic
-
     write_json_atomic(out / MANIFEST, manifest)
 
 

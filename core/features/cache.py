@@ -23,10 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from core.audio.files import read_audio
+from core.audio.samples import fit_clip, to_int16
 from core.config import FeatureSettings
 from core.errors import AudioError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
 from core.features.augment import AugmentSettings, augment_clip
+from core.features.frontend import compute_features
 from core.fileio import write_bytes_atomic
 
 CACHE_FORMAT = 2  # 2: augmentation seeded by folder/file name, not by absolute path
@@ -137,8 +140,6 @@ def compute_clip_features(
                 audio.append(clips)
                 ok.append(i)
             if ok:
-                from core.features.frontend import compute_features
-
                 feats = compute_features(np.concatenate(audio), features)
                 feats = feats.reshape(len(ok), variants, features.frames, features.channels)
                 new_keys += [keys[i] for i in ok]
@@ -169,9 +170,6 @@ def _variants(
     variants: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    from core.audio.files import read_audio
-    from core.audio.samples import fit_clip, to_int16
-
     samples = features.clip_samples
     audio = None
     if request.path is not None:
@@ -188,8 +186,6 @@ def _variants(
 
 
 def _load_backgrounds(paths: Sequence[Path], sample_rate: int, on_event: EventCallback) -> list[np.ndarray]:
-    from core.audio.files import read_audio
-
     noise = []
     for path in paths:
         try:

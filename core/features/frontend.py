@@ -40,7 +40,9 @@ def _frontend_kwargs(settings: FeatureSettings) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=8)
 def _batch_graph(settings: FeatureSettings, samples: int) -> Any:
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow takes seconds to import
+
+    # lazy: TensorFlow takes seconds to import
     from tensorflow.lite.experimental.microfrontend.python.ops import audio_microfrontend_op as frontend
 
     kwargs = _frontend_kwargs(settings)
@@ -78,7 +80,9 @@ def compute_features(clips: np.ndarray, settings: FeatureSettings) -> np.ndarray
 def compute_stream_features(audio: np.ndarray, settings: FeatureSettings) -> np.ndarray:
     """Frontend output over one long recording with the state carried from frame to frame, as on the
     board: `[samples]` -> `[frames, channels]` (uint16)."""
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow takes seconds to import
+
+    # lazy: TensorFlow takes seconds to import
     from tensorflow.lite.experimental.microfrontend.python.ops import audio_microfrontend_op as frontend
 
     pcm = to_int16(np.asarray(audio).reshape(-1))

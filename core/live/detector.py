@@ -17,6 +17,7 @@ it is played.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from core.config import FeatureSettings, RecognizerSettings
 from core.events import CancelToken, Done, Event, EventCallback, Progress, ignore_events
 from core.features.streaming import StreamingFrontend
 from core.live.recognize import Decision, RecognizeCommands, check_cadence
+from core.model.runs import RunDir, resolve_run
+from core.model.tflm import TflmModel
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,9 @@ class StreamingDetector:
         return out
 
 
-def load_run_model(run: str | Path | Any) -> tuple[Any, ScoringModel]:
+def load_run_model(run: RunDir | str | Path) -> tuple[RunDir, TflmModel]:
     """(RunDir, TflmModel) of an exported run (a folder, or an id under ./runs); a folder that is not a
     run is a TrainingError, a run without model.tflite an ExportError saying to export it."""
-    from core.model.runs import RunDir, resolve_run
-    from core.model.tflm import TflmModel
-
     run_dir = run if isinstance(run, RunDir) else resolve_run(run)
     return run_dir, TflmModel.from_run(run_dir)
 
@@ -159,16 +159,17 @@ class LiveDetector:
 
     def __init__(
         self,
-        run: str | Path | Any,
+        run: RunDir | str | Path,
         source: AudioSource,
         infer_every: int | None = None,
         recognizer: RecognizerSettings | None = None,
         model: ScoringModel | None = None,
     ) -> None:
+        self.run: RunDir
         if model is None:
             self.run, model = load_run_model(run)
         else:
-            self.run = run
+            self.run = run if isinstance(run, RunDir) else resolve_run(run)
         config = self.run.config
         self.labels = list(self.run.labels)
         self.source = source
@@ -215,7 +216,7 @@ def source_chunks(
 
 
 def detect_file(
-    run: str | Path | Any,
+    run: RunDir | str | Path,
     audio_path: str | Path,
     infer_every: int | None = None,
     recognizer: RecognizerSettings | None = None,
@@ -227,8 +228,9 @@ def detect_file(
     `infer_every` overrides it.
 
     Reports WordDetected for each detection as it is found, Progress (seconds of audio done), and ends
-    with Done({"detections": n, "audio_s": ...}).
+    with Done({"detections": n, "audio_s": ..., "seconds": ...}) (seconds: how long it took).
     """
+    started = time.perf_counter()
     # The run is loaded before the audio is read, so a run that is not exported says so first.
     run_dir, model = load_run_model(run)
     source = FileSource(audio_path, chunk_ms=2000)  # the frontend is fastest on ~2 s chunks
@@ -243,5 +245,6 @@ def detect_file(
             on_event(Progress("detect", round(frame.time_ms / 1000, 2), round(total_s, 2)))
     if cancel is not None:
         cancel.raise_if_cancelled()
-    on_event(Done({"detections": len(found), "audio_s": round(total_s, 3)}))
+    elapsed = time.perf_counter() - started
+    on_event(Done({"detections": len(found), "audio_s": round(total_s, 3), "seconds": round(elapsed, 3)}))
     return found

@@ -58,8 +58,8 @@ def _bit_dropout_class() -> type:
     global _BitDropout, _BIT_MASKS
     if _BitDropout is not None:
         return _BitDropout
-    import keras
-    import tensorflow as tf
+    import keras  # lazy: TensorFlow takes seconds to import
+    import tensorflow as tf  # lazy: TensorFlow takes seconds to import
 
     class BitDropout(keras.layers.Layer):
         """Dropout drawing random bits instead of one random float per activation.
@@ -113,7 +113,7 @@ _BIT_MASKS: Any = None  # int32 [32]: bit i set in element i
 def _tiny_conv(features: FeatureSettings, n_labels: int, seed: int) -> Any:
     """TF speech_commands' tiny_conv: one 10x8 (time x frequency) convolution with 8 filters, stride 2,
     ReLU, dropout 0.5 while training, and a fully connected layer to the labels."""
-    import keras
+    import keras  # lazy: TensorFlow takes seconds to import
 
     def init(k: int) -> Any:  # as tf speech_commands models.py
         return keras.initializers.TruncatedNormal(stddev=0.01, seed=seed * 100 + k)

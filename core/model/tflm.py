@@ -131,7 +131,7 @@ def check_flatbuffer(model_bytes: bytes) -> bytes:
 
 
 def _interpreter(model_bytes: bytes, arena_bytes: int) -> Any:
-    from tflite_micro import runtime
+    from tflite_micro import runtime  # lazy: the TFLM interpreter's C++ extension
 
     return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena_bytes)
 

@@ -148,7 +148,7 @@ class Trainer:
 
     def run_steps(self, k: int, learning_rate: float) -> tuple[float, float]:
         """Train `k` steps at `learning_rate`; mean loss and mean training accuracy over them."""
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: TensorFlow takes seconds to import
 
         self.optimizer.learning_rate.assign(learning_rate)
         loss, acc = self._run_steps(tf.constant(k, tf.int32))
@@ -236,7 +236,7 @@ def use_threads_for_shards() -> None:
     """One thread per op and one op per shard in parallel: tiny_conv's ops are too small to split well
     across threads, while the shards are independent (~20% more steps/s on 2 cores). Only possible
     before TensorFlow's runtime starts in this process; otherwise its settings stay."""
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: TensorFlow takes seconds to import
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
