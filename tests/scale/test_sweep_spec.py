@@ -97,3 +97,9 @@ def test_without_ray_the_cli_says_how_to_install_it(tmp_path):
     assert result.returncode == 1
     assert "Ray Tune is not installed" in result.stderr
     assert 'pip install -e ".[scale]"' in result.stderr
+
+
+def test_the_shipped_default_spec_loads():
+    root = Path(__file__).resolve().parents[2]
+    spec = load_sweep_spec(root / "assets" / "sweeps" / "default.toml")
+    assert spec.search and spec.board == "edgebadge"
