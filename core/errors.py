@@ -81,6 +81,12 @@ class BoardNotFoundError(BoardError):
     exit_code = 3
 
 
+class BoardChoiceError(BoardError):
+    """No PORT given and not exactly one recognised board: the message lists the candidates."""
+
+    exit_code = 2
+
+
 class PortBusyError(BoardError):
     """Another program holds the serial port (a monitor, the app, an upload, a terminal)."""
 
@@ -97,6 +103,10 @@ class PortVanishedError(BoardError):
     """The port went away while in use (unplugged, board reset) and did not come back in time."""
 
     exit_code = 6
+
+
+class CaptureError(WakebenchError):
+    """A capture cannot be made: not enough unbroken audio from the board, no detection, a bad label."""
 
 
 class ArduinoCliError(WakebenchError):

@@ -153,7 +153,8 @@ def save_take(clip: np.ndarray, recordings_dir: str | Path, word: str, speaker: 
     folder.mkdir(parents=True, exist_ok=True)
     n = max(take_numbers(folder, speaker), default=-1) + 1
     pending = folder / f".{speaker}_pending_{os.getpid()}.wav.tmp"
-    write_wav(pending, np.asarray(clip, dtype=np.float32))
+    clip = np.asarray(clip)
+    write_wav(pending, clip if clip.dtype == np.int16 else clip.astype(np.float32))  # int16 as is
     try:
         while True:
             target = folder / f"{speaker}_nohash_{n}.wav"

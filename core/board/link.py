@@ -16,7 +16,8 @@ messages, counts what it skips, checks audio `seq`, and reconnects by itself.
   `AudioGap` (audio `seq` jumped: samples were lost, counted, never filled in). Listeners
   (`add_listener`) see every item on the reader thread, before the queue (the capture buffer is one).
 - When the port goes away (unplugged, board reset over USB) the link says so and reopens it as soon as
-  it is back: the same USB serial number (the path may change, ttyACM0 -> ttyACM1), else the same path.
+  it is back: the same USB serial number (the path may change, ttyACM0 -> ttyACM1), else the same path
+  (not a bare pseudo-terminal, whose number the OS gives to the next terminal: see `comes_back`).
   After each (re)connect it asks for the hello and re-sends the streams and threshold the caller set.
 - `release()` closes the port and stops reconnecting (while an upload needs the port); `reconnect()`
   reopens it (and `wait_connected`/`wait_for_hello` wait for the board). `close()` ends the link.
@@ -30,10 +31,11 @@ import contextlib
 import errno
 import os
 import queue
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -75,6 +77,8 @@ HELLO_ANSWER_S = 2.0
 HELLO_REPEAT_S = 1.0
 QUEUE_ITEMS = 20_000
 """Items kept for a slow consumer (about a minute of all streams); beyond that the oldest are dropped."""
+AUDIO_FLOWING_S = 0.5
+"""Audio counts as flowing while a chunk came this recently."""
 CUT_OFF = "cut off"
 """Skip kind of a partial line lost when the port went away."""
 
@@ -165,6 +169,7 @@ class StreamDecoder:
         self.stats = LinkStats()
         self._lines = LineBuffer()
         self._expected_seq: int | None = None
+        self._last_chunk_at: float | None = None
 
     @property
     def pending(self) -> int:
@@ -195,6 +200,7 @@ class StreamDecoder:
     def _check_seq(self, chunk: AudioChunk) -> AudioGap | None:
         stats = self.stats
         stats.audio_chunks += 1
+        self._last_chunk_at = time.monotonic()
         expected, self._expected_seq = self._expected_seq, chunk.seq + chunk.sample_count
         if expected is None or chunk.seq == expected:
             return None
@@ -206,8 +212,13 @@ class StreamDecoder:
         return AudioGap(expected, chunk.seq)
 
     def audio_restarted(self) -> None:
-        """Audio was switched on (`A1`): the board counts `seq` from 0 again."""
-        self._expected_seq = 0
+        """Audio was switched on (`A1`): the board counts `seq` from 0 again. While chunks are still
+        arriving (audio was on already, e.g. left on by an earlier host), the ones in flight carry the
+        old count: the next chunk is taken as it comes and the drop back to 0 counts as a restart."""
+        self._expected_seq = None if self._audio_flowing() else 0
+
+    def _audio_flowing(self) -> bool:
+        return self._last_chunk_at is not None and time.monotonic() - self._last_chunk_at < AUDIO_FLOWING_S
 
     def forget_seq(self) -> None:
         """The board restarted: the next chunk's `seq` starts a new count."""
@@ -298,6 +309,16 @@ def port_holders(port: str) -> list[str]:
     return found
 
 
+def comes_back(port: str) -> bool:
+    """Whether waiting for `port` to reappear makes sense. Not for a bare pseudo-terminal (/dev/pts/N,
+    /dev/ttysNNN): a closed pty never returns, and the OS soon hands its number to an unrelated terminal
+    that the link must not write commands into. A symlink to one (`wakebench sim --link PATH`) does come
+    back: the next virtual board points it at its own pty."""
+    if is_url(port) or os.path.islink(port):
+        return True
+    return not re.fullmatch(r"/dev/(pts/\d+|ttys\d+)", os.path.realpath(port))
+
+
 def usb_serial_number(port: str) -> str | None:
     """The USB serial number of the device behind `port`, if it is a USB port pyserial lists."""
     if is_url(port):
@@ -367,9 +388,12 @@ class BoardLink:
         reconnect: bool = True,
         wait_s: float = 0.0,
         queue_items: int = QUEUE_ITEMS,
+        streams: Iterable[Stream] = (),
     ) -> BoardLink:
-        """Open `port` now (retrying for `wait_s` while it is missing or busy) and start reading."""
+        """Open `port` now (retrying for `wait_s` while it is missing or busy) and start reading;
+        `streams` are switched on right after the connect's `?`, before anything else is sent."""
         link = cls(port, baudrate, reconnect, queue_items)
+        link._streams.update(dict.fromkeys(streams, True))
         deadline = time.monotonic() + wait_s
         while True:
             try:
@@ -384,10 +408,16 @@ class BoardLink:
         return link
 
     def close(self) -> None:
-        """End the link: close the port and stop the reader (safe to call twice)."""
+        """End the link: switch off the streams it switched on (a board left streaming audio keeps its
+        port busy for the next host), close the port and stop the reader (safe to call twice)."""
         with self._lock:
             if self._state is LinkState.CLOSED:
                 return
+            on = [stream for stream, wanted in self._streams.items() if wanted]
+        for stream in on:
+            with contextlib.suppress(BoardError):
+                self.send(StreamSwitch(stream, False))  # type: ignore[arg-type]
+        with self._lock:
             self._state = LinkState.CLOSED
             self._drop_serial()
             self._changed.notify_all()
@@ -671,7 +701,8 @@ class BoardLink:
                 return  # closed or reconnected on purpose meanwhile
             self._drop_serial()
             if self._state is LinkState.CONNECTED:
-                self._state = LinkState.RECONNECTING if self.auto_reconnect else LinkState.DISCONNECTED
+                auto = self.auto_reconnect and comes_back(self.port)
+                self._state = LinkState.RECONNECTING if auto else LinkState.DISCONNECTED
             self._changed.notify_all()
         self._emit(Disconnected(self.device, reason))
 

@@ -7,6 +7,7 @@ wakebench always agree on versions. The TUI draws flash/RAM bars from `memory_bu
 from __future__ import annotations
 
 import argparse
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,6 +55,10 @@ class BoardProfile:
     board_file: str
     """The sketch file holding this board's code (firmware/wakebench/)."""
     libraries: tuple[LibraryPin, ...]
+    usb_ids: tuple[tuple[int, int], ...] = ()
+    """USB (vendor id, product id) pairs of the board running a sketch (core/board/discovery.py)."""
+    bootloader_usb_ids: tuple[tuple[int, int], ...] = ()
+    """The same while its bootloader runs (double-tapped reset, or during an upload)."""
 
     @property
     def base_fqbn(self) -> str:
@@ -102,6 +107,23 @@ _REQUIRED = {
 }
 
 
+_OPTIONAL = ("usb_ids", "bootloader_usb_ids")
+_USB_ID = re.compile(r"([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})")
+
+
+def _usb_ids(path: Path, key: str, items: object) -> tuple[tuple[int, int], ...]:
+    """`["239A:8033", ...]` -> ((0x239A, 0x8033), ...)."""
+    if not isinstance(items, list):
+        raise ConfigError(f'{path}: {key} must be a list of "VID:PID" strings, got {items!r}')
+    ids = []
+    for item in items:
+        match = _USB_ID.fullmatch(item) if isinstance(item, str) else None
+        if match is None:
+            raise ConfigError(f'{path}: {key} entry {item!r} is not "VID:PID" in hex (e.g. "239A:8033")')
+        ids.append((int(match.group(1), 16), int(match.group(2), 16)))
+    return tuple(ids)
+
+
 def load_board(path: str | Path) -> BoardProfile:
     """Read one profile; a missing or mistyped key is a ConfigError naming the file and key."""
     path = Path(path)
@@ -116,7 +138,9 @@ def load_board(path: str | Path) -> BoardProfile:
             raise ConfigError(f"{path}: board profile lacks {key!r}", "see assets/boards/edgebadge.toml")
         if not isinstance(values[key], kind) or isinstance(values[key], bool):
             raise ConfigError(f"{path}: {key} must be a {kind.__name__}, got {values[key]!r}")
-    unknown = set(values) - set(_REQUIRED)
+    for key in _OPTIONAL:
+        values[key] = _usb_ids(path, key, values.get(key, []))
+    unknown = set(values) - set(_REQUIRED) - set(_OPTIONAL)
     if unknown:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
     if values["name"] != path.stem:

@@ -132,6 +132,8 @@ def test_host_commands_are_sent_as_protocol_lines(board):
         link.request_hello()
         got = board.wait_command("?", count=2)
     assert got == ["?", "F1", "P0", "T 180", "?"]
+    # Closing switches off what the link switched on, so the next host finds a quiet board.
+    assert board.wait_command("F0")[-1] == "F0"
 
 
 def test_the_port_vanishing_and_coming_back_reconnects_and_resends_settings(tmp_path):
@@ -248,6 +250,24 @@ def test_waiting_on_a_vanished_port_says_so(board):
         link.close()
 
 
+def test_a_bare_pty_is_not_waited_for_but_a_symlink_to_one_is(board, tmp_path):
+    from core.board.link import comes_back
+
+    assert not comes_back(board.tty)  # its number goes to the next terminal opened on this machine
+    linked = PtyBoard(link=tmp_path / "sim")
+    try:
+        assert comes_back(linked.path) and comes_back("/dev/ttyACM0") and comes_back("socket://x:1")
+    finally:
+        linked.close()
+    link = BoardLink.open(board.path)
+    try:
+        board.close()
+        collect(link, lambda got: of(got, Disconnected))
+        assert link.state is LinkState.DISCONNECTED
+    finally:
+        link.close()
+
+
 def test_a_no_reconnect_link_stays_disconnected(board):
     link = BoardLink.open(board.path, reconnect=False)
     try:
@@ -274,3 +294,18 @@ def test_the_reader_never_blocks_the_caller(board):
         assert link.get(timeout=0.2) is None
         assert time.monotonic() - started < 1.0
         assert os.path.exists(board.tty)
+
+
+def test_switching_audio_on_while_it_flows_is_a_restart_not_a_gap():
+    from core.board.link import StreamDecoder
+
+    decoder = StreamDecoder()
+    pcm = np.zeros(160, np.int16)
+    decoder.feed(encode_audio(50_000, pcm) + encode_audio(50_160, pcm))  # left on by an earlier host
+    decoder.audio_restarted()  # we send A1; two old chunks were still in flight
+    out = decoder.feed(encode_audio(50_320, pcm) + encode_audio(50_480, pcm) + encode_audio(0, pcm))
+    assert not [m for m in out if isinstance(m, AudioGap)]
+    assert (decoder.stats.audio_gaps, decoder.stats.audio_restarts) == (0, 1)
+    quiet = StreamDecoder()
+    quiet.audio_restarted()  # audio was off: the board starts at 0, so a first chunk at 320 lost 320
+    assert [m for m in quiet.feed(encode_audio(320, pcm)) if isinstance(m, AudioGap)] == [AudioGap(0, 320)]

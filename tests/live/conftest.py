@@ -9,13 +9,13 @@ import pytest
 
 from core.audio.files import write_wav
 from tests.live.keyword_stream import KeywordStream, espeak_stream
-from tests.live.tiny_model import train_tiny_run
+from tests.live.tiny_model import session_tiny_run
 
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
     """An exported run (model.tflite, report.json, C files) of a tiny stop/go model; ~10 s to make."""
-    return train_tiny_run(tmp_path_factory.mktemp("tiny_project"))
+    return session_tiny_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

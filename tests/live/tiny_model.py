@@ -44,3 +44,13 @@ def train_tiny_run(project: Path, steps: int = 600) -> Path:
     result = train(config, project, run_dir=project / "runs" / "tiny")
     export_run(result.run_dir)
     return Path(result.run_dir)
+
+
+_SESSION_RUN: dict[str, Path] = {}
+
+
+def session_tiny_run(tmp_path_factory) -> Path:
+    """One tiny run per test session, shared by every test folder that needs one (trained on first use)."""
+    if "run" not in _SESSION_RUN:
+        _SESSION_RUN["run"] = train_tiny_run(tmp_path_factory.mktemp("tiny_project"))
+    return _SESSION_RUN["run"]
