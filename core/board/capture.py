@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio.wav import SAMPLE_RATE
+from core.audio.samples import SAMPLE_RATE
 from core.board.link import BoardReset, Disconnected, LinkItem
 from core.board.protocol import AudioChunk, Detection
 from core.data import word_folder

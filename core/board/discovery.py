@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from serial.tools import list_ports as pyserial_ports
+
 from core.board.profiles import BoardProfile, board_profiles
 from core.errors import BoardChoiceError, BoardNotFoundError
 
@@ -92,8 +94,6 @@ def classify(port: Any, profiles: dict[str, BoardProfile] | None = None) -> Port
 
 def list_ports(profiles: dict[str, BoardProfile] | None = None) -> list[PortInfo]:
     """Every serial port pyserial sees, recognised boards first."""
-    from serial.tools import list_ports as pyserial_ports
-
     profiles = board_profiles() if profiles is None else profiles
     ports = [classify(p, profiles) for p in pyserial_ports.comports()]
     return sorted(ports, key=lambda p: (not p.recognised, p.bootloader, p.device))

@@ -40,6 +40,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+import serial
+from serial.tools import list_ports
+
 from core.board.protocol import (
     AudioChunk,
     BoardMessage,
@@ -65,7 +68,7 @@ from core.errors import (
 if TYPE_CHECKING:
     from serial import SerialBase as SerialPort
 else:
-    SerialPort = object  # pyserial is imported when a port is opened, not with this module
+    SerialPort = serial.SerialBase
 
 DEFAULT_BAUDRATE = 115200
 """Native USB boards ignore it; a UART board streaming audio needs >= 460800 (PROTOCOL.md)."""
@@ -240,8 +243,6 @@ def is_url(port: str) -> bool:
 def open_serial(port: str, baudrate: int = DEFAULT_BAUDRATE) -> SerialPort:
     """A pyserial port opened for the link (exclusive where the OS allows, so two monitors cannot share
     a board), or the BoardError that says why it cannot be."""
-    import serial
-
     try:
         return serial.serial_for_url(
             port,
@@ -280,7 +281,7 @@ def port_error(port: str, exc: BaseException) -> BoardError:
 def permission_hint(port: str) -> str:
     group = "dialout"
     try:
-        import grp
+        import grp  # lazy: POSIX only
 
         group = grp.getgrgid(os.stat(port).st_gid).gr_name
     except (ImportError, OSError, KeyError):
@@ -323,8 +324,6 @@ def usb_serial_number(port: str) -> str | None:
     """The USB serial number of the device behind `port`, if it is a USB port pyserial lists."""
     if is_url(port):
         return None
-    from serial.tools import list_ports
-
     real = os.path.realpath(port)
     for info in list_ports.comports():
         if info.device in (port, real):
@@ -333,8 +332,6 @@ def usb_serial_number(port: str) -> str | None:
 
 
 def device_with_serial_number(serial_number: str) -> str | None:
-    from serial.tools import list_ports
-
     for info in list_ports.comports():
         if info.serial_number == serial_number:
             return info.device
@@ -580,8 +577,6 @@ class BoardLink:
 
     def send(self, command: Command) -> None:
         """Send one host command now; BoardError when the port is not open or the write fails."""
-        import serial
-
         data = encode_command(command)
         with self._lock:
             port = self._serial
@@ -630,8 +625,6 @@ class BoardLink:
                 self._changed.notify_all()
 
     def _loop(self) -> None:
-        import serial
-
         while True:
             with self._lock:
                 state, port = self._state, self._serial

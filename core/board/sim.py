@@ -29,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import numpy as np
 
+from core.audio.samples import SAMPLE_RATE
 from core.audio.sources import AudioSource
-from core.audio.wav import SAMPLE_RATE
 from core.board.firmware_files import model_sha8
 from core.board.protocol import (
     HelloRequest,
@@ -55,9 +55,6 @@ from core.board.protocol import (
 from core.board.pty_port import PtyPort
 from core.events import CancelToken
 from core.live.detector import LiveFrame, StreamingDetector, load_run_model
-
-if TYPE_CHECKING:
-    from core.model.tflm import TflmModel
 
 AUDIO_CHUNK_SAMPLES = 160
 """10 ms: what the firmware sends per `A` line (serial_protocol.h kAudioChunkSamples)."""
@@ -98,8 +95,7 @@ class VirtualBoard:
         infer_every: int | None = None,
         on_event: Callable[[SimEvent], None] | None = None,
     ) -> None:
-        self.run_dir, model = load_run_model(run)
-        self.model = cast("TflmModel", model)
+        self.run_dir, self.model = load_run_model(run)
         config = self.run_dir.config
         self.labels = list(self.run_dir.labels)
         self.features = config.features

@@ -3,21 +3,33 @@ come, clips of what it heard, and a virtual board for when there is no hardware.
 
 Exit codes of the board commands: 0 done, 1 other failure, 2 no PORT given and not exactly one board
 (the candidates are listed), 3 no such port, 4 port busy, 5 permission denied, 6 the port vanished and
-did not come back, 130 interrupted (a capture in progress is not saved half-way).
+did not come back, 130 stopped by Ctrl-C (the monitor prints its summary first; a capture not yet saved
+is not saved).
+
+The board stack (numpy, pyserial, the TFLM interpreter for `sim`) is imported inside the commands, so
+that `wakebench --help` and a mistyped argument answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from core.cli.cancel import raise_if_stopped, stop_on_signals
 from core.cli.common import current_project, positive_int
-from core.cli.output import print_json
+from core.cli.output import EventPrinter, print_json
+from core.errors import CaptureError, ConfigError, PortVanishedError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from core.audio.sources import AudioSource
+    from core.board.capture import AudioHistory
+    from core.board.link import BoardLink
+    from core.board.protocol import Detection  # lazy: the board stack
 
 EXIT_CODES = (
     "exit codes: 0 done, 2 no PORT and not exactly one board (candidates listed), 3 no such port, "
@@ -117,7 +129,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_boards(args: argparse.Namespace) -> int:
-    from core.board.discovery import list_ports
+    from core.board.discovery import list_ports  # lazy: the board stack
 
     ports = list_ports()
     if args.json:
@@ -150,7 +162,7 @@ class MonitorPrinter:
         self._audio_lost = 0
 
     def __call__(self, item: Any) -> None:
-        from core.board import link as ln
+        from core.board import link as ln  # lazy: the board stack
         from core.board import protocol as pr
 
         match item:
@@ -214,7 +226,7 @@ class MonitorPrinter:
         if self.json_lines:
             print_json({"event": "audio", "seq": chunk.seq, "samples": chunk.sample_count})
             return
-        import numpy as np
+        import numpy as np  # lazy: the board stack
 
         self._audio_window.append(int(np.max(np.abs(chunk.samples.astype(np.int32)))))
         now = time.monotonic()
@@ -242,49 +254,46 @@ class MonitorPrinter:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from core.board.discovery import pick_port
+    from core.board.discovery import pick_port  # lazy: the board stack
     from core.board.link import BoardLink, Connected, Disconnected, LinkState
-    from core.errors import PortVanishedError
 
     port = pick_port(args.port)
     printer = MonitorPrinter(args.json)
     started = time.monotonic()
-    with BoardLink.open(port, baudrate=args.baud) as link:
-        for stream, on in (("F", args.features), ("P", args.scores), ("A", args.audio)):
-            if on:
-                link.set_stream(stream, True)  # type: ignore[arg-type]
+    streams = [s for s, on in (("F", args.features), ("P", args.scores), ("A", args.audio)) if on]
+    with (
+        stop_on_signals(EventPrinter(args.json), "printing the summary") as token,
+        BoardLink.open(port, baudrate=args.baud, streams=streams) as link,  # type: ignore[arg-type]
+    ):
         vanished_at: float | None = None
         warned = False
-        try:
-            while args.seconds is None or time.monotonic() - started < args.seconds:
-                item = link.get(timeout=0.25)
-                if item is not None:
-                    printer(item)
-                    if isinstance(item, Disconnected):
-                        vanished_at = time.monotonic()
-                    elif isinstance(item, Connected):
-                        vanished_at = None
-                now = time.monotonic()
-                if link.state is LinkState.DISCONNECTED:
-                    raise PortVanishedError(
-                        f"{port}: the pseudo-terminal is gone (a virtual board that stopped does not come back)",
-                        "start the virtual board with `wakebench sim RUN --link PATH` and monitor PATH: "
-                        "the monitor then waits for the next one",
-                    )
-                if vanished_at is not None and now - vanished_at > args.wait:
-                    raise PortVanishedError(
-                        f"{port}: the port vanished and did not come back within {args.wait:g} s",
-                        "check the cable and that the board still runs; then start the monitor again",
-                    )
-                if not warned and link.hello is None and now - started > 3.0 and link.connected:
-                    warned = True
-                    print(
-                        f"no hello from {port} yet: is the wakebench firmware on it (`wakebench flash`), "
-                        "and for a UART board, is --baud right?",
-                        file=sys.stderr,
-                    )
-        except KeyboardInterrupt:
-            pass
+        while not token.cancelled and (args.seconds is None or time.monotonic() - started < args.seconds):
+            item = link.get(timeout=0.25)
+            if item is not None:
+                printer(item)
+                if isinstance(item, Disconnected):
+                    vanished_at = time.monotonic()
+                elif isinstance(item, Connected):
+                    vanished_at = None
+            now = time.monotonic()
+            if link.state is LinkState.DISCONNECTED:
+                raise PortVanishedError(
+                    f"{port}: the pseudo-terminal is gone (a virtual board that stopped does not come back)",
+                    "start the virtual board with `wakebench sim RUN --link PATH` and monitor PATH: "
+                    "the monitor then waits for the next one",
+                )
+            if vanished_at is not None and now - vanished_at > args.wait:
+                raise PortVanishedError(
+                    f"{port}: the port vanished and did not come back within {args.wait:g} s",
+                    "check the cable and that the board still runs; then start the monitor again",
+                )
+            if not warned and link.hello is None and now - started > 3.0 and link.connected:
+                warned = True
+                print(
+                    f"no hello from {port} yet: is the wakebench firmware on it (`wakebench flash`), "
+                    "and for a UART board, is --baud right?",
+                    file=sys.stderr,
+                )
         stats = link.stats
     summary = {
         "event": "done",
@@ -311,6 +320,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             + (f"; {stats.reconnects} reconnect(s)" if stats.reconnects else ""),
             file=sys.stderr,
         )
+    raise_if_stopped(token, "the monitor printed its summary")
     return 0
 
 
@@ -326,17 +336,19 @@ def captures_dir(explicit: Path | None) -> Path:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from core.board.capture import AudioHistory, capture_label, save_capture
+    from core.board.capture import AudioHistory, capture_label, save_capture  # lazy: the board stack
     from core.board.discovery import pick_port
     from core.board.link import BoardLink
-    from core.errors import CaptureError
 
     label = capture_label(args.label)  # a bad label is refused before anything opens
     target = captures_dir(args.dir)
     port = pick_port(args.port)
     history = AudioHistory(seconds=max(args.seconds, 1.0) + 1.0)
     saved = []
-    with BoardLink.open(port, baudrate=args.baud) as link:
+    with (
+        stop_on_signals(None, "the capture in progress is not saved", at_once=True),
+        BoardLink.open(port, baudrate=args.baud) as link,
+    ):
         link.add_listener(history)
         hello = link.wait_for_hello(timeout=5)
         link.set_stream("A", True)
@@ -362,9 +374,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0
 
 
-def wait_for_audio(link: Any, history: Any, seconds: float, timeout: float) -> Any:
+def wait_for_audio(link: BoardLink, history: AudioHistory, seconds: float, timeout: float) -> np.ndarray:
     """`seconds` of audio heard from now on (not what was buffered before the prompt)."""
-    from core.errors import CaptureError
 
     history_start = history.seconds
     needed = seconds
@@ -383,9 +394,10 @@ def wait_for_audio(link: Any, history: Any, seconds: float, timeout: float) -> A
     )
 
 
-def wait_for_detection(link: Any, history: Any, timeout: float) -> Any:
-    from core.board.protocol import Detection
-    from core.errors import CaptureError
+def wait_for_detection(
+    link: BoardLink, history: AudioHistory, timeout: float
+) -> tuple[Detection, np.ndarray]:
+    from core.board.protocol import Detection  # lazy: the board stack
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -401,24 +413,23 @@ def wait_for_detection(link: Any, history: Any, timeout: float) -> Any:
 # --- sim --------------------------------------------------------------------------------------
 
 
-def sim_source(args: argparse.Namespace) -> Any:
+def sim_source(args: argparse.Namespace) -> AudioSource:
     """What the virtual board hears: the WAV files (in order), else the microphone."""
-    from core.errors import ConfigError
 
     if args.audio and args.mic:
         raise ConfigError("give --audio WAV... or --mic, not both")
     if not args.audio:
         if args.fast or args.loop:
             raise ConfigError("--fast and --loop need --audio WAV... (the microphone runs in real time)")
-        from core.cli.live import open_microphone
+        from core.cli.live import open_microphone  # lazy: the audio stack
 
         return open_microphone(args.device)
-    import numpy as np
+    import numpy as np  # lazy: the audio stack
 
+    from core.audio.files import read_audio
     from core.audio.sources import ArraySource
-    from core.audio.wav import read_wav
 
-    audio = np.concatenate([read_wav(path) for path in args.audio])
+    audio = np.concatenate([read_audio(path) for path in args.audio])
     chunk_ms = 100 if args.fast else 10
     return ArraySource(
         audio, realtime=not args.fast, chunk_ms=chunk_ms, loop=args.loop, name=" + ".join(args.audio)
@@ -426,8 +437,7 @@ def sim_source(args: argparse.Namespace) -> Any:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from core.board.sim import SimEvent, VirtualBoard
-    from core.events import CancelToken
+    from core.board.sim import SimEvent, VirtualBoard  # lazy: the board and model stacks
 
     source = sim_source(args)
 
@@ -439,21 +449,18 @@ def cmd_sim(args: argparse.Namespace) -> int:
         args.run_dir, source, realtime=not args.fast, board=args.board, link=args.link,
         infer_every=args.every, on_event=on_event,
     )  # fmt: skip
-    cancel = CancelToken()
-    # SIGTERM (a test or a process manager stopping us) ends the board as Ctrl-C does: the pty is removed.
-    previous = signal.signal(signal.SIGTERM, lambda *_: cancel.cancel())
-    try:
-        print(board.path, flush=True)
-        print(
-            f"virtual board on {board.path}: run {board.run_dir.id}, model {board.sha8}, words "
-            f"{', '.join(board.labels[2:])}; hearing {source.name}"
-            f"{' (fast)' if args.fast else ''}. Connect with `wakebench monitor {board.path}`; Ctrl-C stops.",
-            file=sys.stderr,
-            flush=True,
-        )
-        with contextlib.suppress(KeyboardInterrupt):
-            board.run(cancel)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        board.close()
+    with stop_on_signals(None, "unplugging the virtual board", at_once=False) as token:
+        try:
+            print(board.path, flush=True)
+            print(
+                f"virtual board on {board.path}: run {board.run_dir.id}, model {board.sha8}, words "
+                f"{', '.join(board.labels[2:])}; hearing {source.name}{' (fast)' if args.fast else ''}. "
+                f"Connect with `wakebench monitor {board.path}`; Ctrl-C stops.",
+                file=sys.stderr,
+                flush=True,
+            )
+            board.run(token)
+        finally:
+            board.close()  # the pty (and --link) disappear, as an unplugged board
+    raise_if_stopped(token, "the virtual board was unplugged")
     return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.audio.wav import write_wav
+from core.audio.files import write_wav
 from tests.live.keyword_stream import KeywordStream, espeak_stream
 from tests.live.tiny_model import session_tiny_run
 

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
+from core.audio.files import read_audio
+from core.audio.samples import to_int16
 from core.audio.sources import ArraySource
-from core.audio.wav import read_wav, to_int16
 from core.board.capture import AudioHistory, count_captures, save_capture
 from core.board.link import BoardLink
 from core.board.protocol import (
@@ -88,7 +89,7 @@ def test_hello_reports_the_runs_model_hash_and_labels(tiny_run):
 def test_detections_are_those_of_detect_on_the_same_audio(tiny_run, board_recording):
     path, stream = board_recording
     expected = detect_file(tiny_run, path)
-    with virtual_board(tiny_run, read_wav(path)) as board, BoardLink.open(board.path) as link:
+    with virtual_board(tiny_run, read_audio(path)) as board, BoardLink.open(board.path) as link:
         items = until_end(link)
     got = of(items, Detection)
     assert [(d.ms, d.label, d.score) for d in got] == [(d.time_ms, d.label, d.score) for d in expected]
@@ -117,7 +118,7 @@ def test_host_commands_are_answered_like_the_firmware(tiny_run):
 
 def test_feature_and_score_streams_carry_what_the_model_sees(tiny_run, board_recording):
     path, _ = board_recording
-    audio = to_int16(read_wav(path))[: 3 * 16000]
+    audio = to_int16(read_audio(path))[: 3 * 16000]
     with virtual_board(tiny_run, audio) as board, BoardLink.open(board.path, streams="FP") as link:
         items = until_end(link)
         model = board.model
@@ -151,7 +152,7 @@ def fed_offset(audio: np.ndarray, chunk: AudioChunk) -> int:
 
 def test_audio_stream_and_captures_hold_exactly_the_audio_fed(tiny_run, board_recording, tmp_path):
     path, stream = board_recording
-    audio = to_int16(read_wav(path))
+    audio = to_int16(read_audio(path))
     history = AudioHistory(seconds=30)
     with virtual_board(tiny_run, audio) as board, BoardLink.open(board.path) as link:
         link.add_listener(history)
