@@ -30,7 +30,6 @@ from textual.worker import Worker
 from core.config import PROJECT_FILE, ProjectConfig, load_config, parse_words, save_config
 from core.errors import ConfigError, WakebenchError
 from core.events import Log
-from core.model.runs import RunDir
 from tui.commands import WorkbenchCommands
 from tui.jobs import JobEvent, JobKind, JobRunner
 from tui.messages import ProjectScanned, RunDetailsRead
@@ -320,10 +319,14 @@ class WakebenchApp(App[None]):
             )
 
     def _run_path(self, run_id: str) -> Path:
+        from core.model.runs import RunDir  # with numpy: not needed for the first frame
+
         return RunDir.of(self.project_dir, run_id).path
 
     def _picked_model_dir(self) -> Path | None:
         """The picked run's folder when it has an exported model, else None."""
+        from core.model.runs import RunDir  # with numpy: not needed for the first frame
+
         if self.picked_run is None:
             return None
         run = RunDir.of(self.project_dir, self.picked_run)

@@ -1,12 +1,14 @@
 """Record mode: takes of your own voice for one word, each trimmed by core to a 1 s clip centred on the
 word, shown as a spectrogram, played back, then kept (saved under data/recordings/<word>/) or discarded.
 
-`core.record.Recorder` does the recording, trimming and saving; this screen is the prompt and the choice.
+`core.audio.record.Recorder` does the recording, trimming and saving; this screen is the prompt and the
+choice. Core's audio modules (numpy) are imported when record mode opens, not with the app's first frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,11 +18,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RichLog, Select, Static
 
-from core.audio.record import Take
-from core.audio.sources import AudioSource
 from core.events import CancelToken
 from tui.jobs import JobEnded, JobKind, Reporter
 from tui.widgets.spectrogram import Spectrogram
+
+if TYPE_CHECKING:
+    from core.audio.record import Recorder, Take
+    from core.audio.sources import AudioSource
 
 TAKE_SECONDS = 2.0
 
@@ -37,7 +41,7 @@ class RecordScreen(Screen):
         Binding("escape", "app.switch_mode('workbench')", "Workbench"),
     ]
 
-    class Recorded(JobEnded[Take]):
+    class Recorded(JobEnded["Take"]):
         """A take ended (recorded, stopped or failed)."""
 
         kind = JobKind.RECORD
@@ -99,15 +103,22 @@ class RecordScreen(Screen):
     def speaker(self) -> str:
         return self.query_one("#record-speaker", Input).value
 
-    def _recorder(self, source: AudioSource):
+    def _recorder(self, source: AudioSource | None = None) -> Recorder:
+        """A recorder of the chosen word and speaker; without `source` it only counts and keeps takes."""
+        import numpy as np
+
         from core.audio.record import Recorder
+        from core.audio.sources import ArraySource
 
         recordings = self.app.project_dir / self.app.config.data.recordings_dir
+        # Counting and keeping takes never read the source: an empty one stands in.
+        if source is None:
+            source = ArraySource(np.zeros(0, np.int16), name="no source")
         return Recorder(source, self.word, recordings, self.speaker, take_seconds=TAKE_SECONDS)
 
     def _show_prompt(self, extra: str = "") -> None:
         try:
-            kept = self._recorder(_NoSource()).saved()
+            kept = self._recorder().saved()
         except Exception:  # an invalid speaker id: said when recording
             kept = 0
         text = f"Press space, then say “[b]{self.word}[/]” once ({TAKE_SECONDS:.0f} s). Kept so far by this speaker: {kept}"
@@ -169,7 +180,7 @@ class RecordScreen(Screen):
         if self.take is None or not self.take.heard:
             self.notify("record a take with a word in it first (space)", severity="warning")
             return
-        path = self._recorder(_NoSource()).keep(self.take)
+        path = self._recorder().keep(self.take)
         self.take = None
         self.query_one(RichLog).write(f"kept {path.relative_to(self.app.project_dir)}")
         self.query_one("#record-result", Static).update(
@@ -197,16 +208,3 @@ class RecordScreen(Screen):
             play(audio)
 
         self.app.jobs.start(JobKind.PLAYBACK, work, owner=self, replace=True)
-
-
-class _NoSource(AudioSource):
-    """A placeholder source for Recorder calls that only count or save takes (they never read)."""
-
-    def start(self) -> None:
-        raise RuntimeError("this source is not for recording")
-
-    def read(self, timeout: float | None = None):
-        return None
-
-    def stop(self) -> None:
-        pass

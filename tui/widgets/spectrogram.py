@@ -4,6 +4,9 @@ The pane draws frames of frontend features (uint16, one row of `channels` per 20
 vectors and detections. Where they come from (microphone, WAV file, board) is chosen with the source switch
 (the app decides what a choice means); `play` runs the source through `core` in the pane's stream job
 (`tui.stream`) and draws what it sends back.
+
+numpy is imported by the first frame that has something to draw, not by the app's first paint (an empty
+spectrogram is one colour).
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -32,6 +35,8 @@ from core.events import CancelToken
 from tui.jobs import JobEnded, JobKind, Reporter
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from tui.stream import StreamBatch
 
 # Frontend output (uint16 after log + PCAN, scale_shift 6) stays below ~670; the model sees value * 10/256,
@@ -54,24 +59,36 @@ _RAMP = [
 
 
 def _ramp_colours(n: int) -> list[Color]:
-    anchors = np.array(_RAMP, dtype=np.float64)
-    positions = np.linspace(0, len(_RAMP) - 1, n)
+    """`n` colours evenly along the ramp, linearly interpolated between its anchors."""
+    step = (len(_RAMP) - 1) / (n - 1)
     out = []
-    for p in positions:
+    for k in range(n):
+        p = k * step
         i = min(int(p), len(_RAMP) - 2)
         t = p - i
-        r, g, b = anchors[i] * (1 - t) + anchors[i + 1] * t
+        r, g, b = (a * (1 - t) + z * t for a, z in zip(_RAMP[i], _RAMP[i + 1], strict=True))
         out.append(Color.from_rgb(round(r), round(g), round(b)))
     return out
 
 
-_COLOURS = _ramp_colours(LEVELS)
-# One style per (upper, lower) pixel pair, indexed by upper * LEVELS + lower.
-_PAIR_STYLES = [Style(color=_COLOURS[u], bgcolor=_COLOURS[b]) for u in range(LEVELS) for b in range(LEVELS)]
+@cache
+def _pair_styles() -> list[Style]:
+    """One style per (upper, lower) pixel pair, indexed by upper * LEVELS + lower."""
+    colours = _ramp_colours(LEVELS)
+    return [Style(color=colours[u], bgcolor=colours[b]) for u in range(LEVELS) for b in range(LEVELS)]
+
+
+@cache
+def _silence_style() -> Style:
+    """The style of an all-silent cell pair (the first of `_pair_styles`), without making the other 1023."""
+    darkest = _ramp_colours(LEVELS)[0]
+    return Style(color=darkest, bgcolor=darkest)
 
 
 def feature_levels(frames: np.ndarray) -> np.ndarray:
     """uint16 frontend frames -> colour levels 0..LEVELS-1 (uint8)."""
+    import numpy as np
+
     scaled = np.asarray(frames, dtype=np.uint32) * LEVELS // FULL_SCALE
     return np.minimum(scaled, LEVELS - 1).astype(np.uint8)
 
@@ -95,14 +112,26 @@ class Spectrogram(Widget):
     def __init__(self, channels: int = 40, history: int = 512, **kwargs) -> None:
         super().__init__(**kwargs)
         self.channels = channels
+        self.history = history
         self._repaint_pending = False
-        self._levels = np.zeros((history, channels), np.uint8)
+        self._levels_buffer: np.ndarray | None = None
         self.frames_seen = 0
         self._pixels: np.ndarray | None = None  # [rows*2, width] levels for the current size, top row first
         self._pixels_key: tuple[int, int, int] | None = None
 
+    @property
+    def _levels(self) -> np.ndarray:
+        """[history, channels] colour levels, oldest first (made by the first frame pushed)."""
+        if self._levels_buffer is None:
+            import numpy as np
+
+            self._levels_buffer = np.zeros((self.history, self.channels), np.uint8)
+        return self._levels_buffer
+
     def push_frames(self, frames: np.ndarray) -> None:
         """Append feature frames (`[n, channels]` or one `[channels]` row, uint16) at the right edge."""
+        import numpy as np
+
         levels = feature_levels(np.atleast_2d(frames))
         n = min(len(levels), len(self._levels))
         if n == 0:
@@ -123,11 +152,14 @@ class Spectrogram(Widget):
         self.refresh()
 
     def clear(self) -> None:
-        self._levels[:] = 0
+        if self._levels_buffer is not None:
+            self._levels_buffer[:] = 0
         self.frames_seen = 0
         self.refresh()
 
     def _pixel_grid(self, width: int, height: int) -> np.ndarray:
+        import numpy as np
+
         key = (self.frames_seen, width, height)
         if self._pixels_key == key and self._pixels is not None:
             return self._pixels
@@ -149,14 +181,19 @@ class Spectrogram(Widget):
         width, height = self.size
         if width <= 0 or height <= 0 or y >= height:
             return Strip.blank(width)
+        if self.frames_seen == 0:  # all silence: one run of the darkest colour
+            return Strip([Segment(HALF_BLOCK * width, _silence_style())], width)
+        import numpy as np
+
         pixels = self._pixel_grid(width, height)
         codes = pixels[2 * y].astype(np.int32) * LEVELS + pixels[2 * y + 1]
         # One segment per run of identical cells keeps the strip short.
         starts = np.flatnonzero(np.diff(codes)) + 1
         bounds = [0, *starts.tolist(), width]
         code_list = codes.tolist()
+        styles = _pair_styles()
         segments = [
-            Segment(HALF_BLOCK * (end - start), _PAIR_STYLES[code_list[start]])
+            Segment(HALF_BLOCK * (end - start), styles[code_list[start]])
             for start, end in zip(bounds, bounds[1:], strict=False)
         ]
         return Strip(segments, width)

@@ -71,7 +71,7 @@ class TrainingPane(Vertical):
     def on_mount(self) -> None:
         self.set_interval(self.REDRAW_EVERY_S, self._redraw_if_dirty)
         self.set_state("idle")
-        self._load_plots()
+        self.call_after_refresh(self._load_plots)  # the first frame is drawn without waiting for plotext
 
     # ---- the training job ----------------------------------------------------------------------------
 
