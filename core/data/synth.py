@@ -20,10 +20,12 @@ import multiprocessing
 import os
 import random
 import shutil
+import signal
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
 
@@ -256,12 +258,21 @@ def _run(
         return
     # "spawn" keeps workers clean even when the parent has TensorFlow or Textual threads running.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Ctrl-C is the parent's to handle (a terminal sends it to the workers too): the workers start with
+    # it blocked and ignore it, and a cancel tells them to stop after the clip at hand.
+    stop = context.Event()
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(stop,)
+    ) as pool:
         pending: dict[Future[int], str] = {}
-        if make_background:
-            pending[pool.submit(render_background, out, seed)] = BACKGROUND_NOISE_DIR
-        for folder, jobs in tasks:
-            pending[pool.submit(render_clips, backend, str(out), jobs)] = folder
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers spawn in submit()
+        try:
+            if make_background:
+                pending[pool.submit(render_background, out, seed)] = BACKGROUND_NOISE_DIR
+            for folder, jobs in tasks:
+                pending[pool.submit(render_clips, backend, str(out), jobs)] = folder
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         try:
             while pending:
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -270,6 +281,7 @@ def _run(
                     folder = pending.pop(future)
                     yield folder, future.result()
         finally:
+            stop.set()  # a worker still rendering returns after its current clip
             for future in pending:
                 future.cancel()
 
@@ -281,12 +293,24 @@ def _check(cancel: CancelToken | None) -> None:
 
 # --- worker side -----------------------------------------------------------------------------
 
+_stop: EventType | None = None
+"""Set by the parent when the job is cancelled (worker processes only)."""
+
+
+def _init_worker(stop: EventType) -> None:
+    global _stop
+    _stop = stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 
 def render_clips(backend_name: str, out_dir: str, jobs: list[ClipJob]) -> int:
     """Speak and write `jobs` (runs in a worker process); returns how many clips were written."""
     backend = get_backend(backend_name)
     backend.reset()  # a task's clips depend only on the task, not on what this process spoke before
+    written = 0
     for job in jobs:
+        if _stop is not None and _stop.is_set():
+            break  # cancelled: every clip written so far is whole; a re-run makes the rest
         speaker = job.speaker
         audio = trim_silence(backend.speak(job.text, speaker))
         for _ in range(3):
@@ -303,7 +327,8 @@ def render_clips(backend_name: str, out_dir: str, jobs: list[ClipJob]) -> int:
         if peak > 0:
             audio = audio * (job.peak / peak)
         _write_clip(Path(out_dir) / job.path, audio)
-    return len(jobs)
+        written += 1
+    return written
 
 
 def render_background(out_dir: str | Path, seed: int) -> int:

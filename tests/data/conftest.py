@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -22,6 +23,7 @@ class ArchiveServer:
     drop_after: dict[str, list[int]] = field(
         default_factory=dict
     )  # path -> bytes sent before hanging up, per request
+    pause: float = 0.0  # seconds between 4 KB pieces of a body (a slow link)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -58,7 +60,16 @@ def _handler(state: ArchiveServer):
             if drops:
                 self.wfile.write(body[: drops.pop(0)])  # then close: the client sees a short read
                 return
-            self.wfile.write(body)
+            if not state.pause:
+                self.wfile.write(body)
+                return
+            for start in range(0, len(body), 4096):
+                try:
+                    self.wfile.write(body[start : start + 4096])
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client went away
+                time.sleep(state.pause)
 
     return Handler
 
