@@ -115,7 +115,7 @@ def check_dataset(
         problems.append("no usable clips in any word folder")
     for name, r in with_wavs.items():
         if not r.usable:
-            problems.append(f"{name}/: none of its {len(r.unusable)} WAV files can be used")
+            problems.append(f"{name}/: none of its {len(r.unusable)} audio files can be used")
     for word in words or []:
         have = reports.get(word_folder(word))
         count = have.usable if have else 0
