@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from core.cli.cancel import raise_if_stopped, stop_on_signals
 from core.cli.common import current_project, positive_int
 from core.cli.output import EventPrinter, print_json
+from core.config import keywords
 from core.errors import CaptureError, ConfigError, PortVanishedError
 
 if TYPE_CHECKING:
@@ -454,7 +455,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
             print(board.path, flush=True)
             print(
                 f"virtual board on {board.path}: run {board.run_dir.id}, model {board.sha8}, words "
-                f"{', '.join(board.labels[2:])}; hearing {source.name}{' (fast)' if args.fast else ''}. "
+                f"{', '.join(keywords(board.labels))}; hearing {source.name}{' (fast)' if args.fast else ''}. "
                 f"Connect with `wakebench monitor {board.path}`; Ctrl-C stops.",
                 file=sys.stderr,
                 flush=True,
