@@ -34,6 +34,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     project = current_project()
     printer = EventPrinter(args.json)
+    # No core.cli.cancel here: Ray Tune handles Ctrl-C itself while it runs (it saves the experiment
+    # state, then run_sweep raises Cancelled, exit 130), and its workers get the signal too.
     result = run_sweep(
         spec,
         project.config,
