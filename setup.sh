@@ -18,8 +18,10 @@ for arg in "$@"; do
   esac
 done
 
-# libportaudio2: the microphone (sounddevice); libsndfile1: audio files (soundfile; its wheels carry a copy too).
-packages=(libportaudio2 libsndfile1)
+# libportaudio2: the microphone (sounddevice); libsndfile1: audio files (soundfile; its wheels carry a copy too);
+# espeak-ng, mbrola, mbrola-*: the MBROLA voices of the synthetic data set (Debian non-free, Ubuntu multiverse).
+mbrola_packages=(espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1)
+packages=(libportaudio2 libsndfile1 "${mbrola_packages[@]}")
 if [ "$dev" = 1 ]; then
   # Host and Cortex-M builds of the firmware parts, and the offline sketch build (tests/firmware).
   packages+=(g++ make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib arduino-builder)
@@ -31,6 +33,19 @@ fi
 run() {
   echo "+ $*"
   if [ "$dry_run" = 0 ]; then "$@"; fi
+}
+
+# MBROLA is in Debian's non-free component, which a default Debian install leaves out: add it (Ubuntu's
+# multiverse is usually enabled already; other systems are left alone).
+enable_non_free() {
+  [ -r /etc/os-release ] || return 0
+  [ "$(. /etc/os-release && echo "$ID")" = debian ] || return 0
+  if grep -rqsE "(^|[[:space:]])non-free([[:space:]]|$)" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    return 0
+  fi
+  local codename
+  codename="$(. /etc/os-release && echo "$VERSION_CODENAME")"
+  run "${as_root[@]}" sh -c "printf 'Types: deb\\nURIs: http://deb.debian.org/debian\\nSuites: $codename\\nComponents: contrib non-free\\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' >/etc/apt/sources.list.d/wakebench-non-free.sources"
 }
 
 # --- system packages -------------------------------------------------------------------------
@@ -52,6 +67,7 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
       echo "  apt-get install -y ${missing[*]}" >&2
       exit 1
     fi
+    if [[ " ${missing[*]} " == *" mbrola"* ]]; then enable_non_free; fi
     run "${as_root[@]}" apt-get update -qq
     run "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi

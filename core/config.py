@@ -97,6 +97,10 @@ class DataSettings:
     captures_dir: str = doc("data/captures", "Clips captured from the board, same layout.")
     synth_per_word: int = doc(600, "Synthetic clips per keyword.")
     synth_seed: int = doc(0, "Seed of the synthetic set (same seed = same clips).")
+    synth_engines: list[str] = doc(
+        ["espeak", "pico", "mbrola"],
+        "Speech engines of the synthetic set (espeak, pico, mbrola; piper is kept out as the held-out check).",
+    )
     silence_percentage: float = doc(25.0, "Share of _silence_ clips, in percent of the keyword clips.")
     unknown_percentage: float = doc(25.0, "Share of _unknown_ clips, in percent of the keyword clips.")
     validation_percentage: float = doc(10.0, "Percent of speakers held out for validation.")
@@ -117,6 +121,18 @@ class TrainingSettings:
     time_shift_ms: int = doc(100, "Random time shift of each clip, up to +/- this many ms.")
     background_volume: float = doc(0.1, "Loudest background noise mixed into a clip.")
     background_frequency: float = doc(0.8, "Share of clips that get background noise.")
+    noise_snr_db: list[float] = doc(
+        [-5.0, 20.0], "Background noise at a random SNR in this range (dB); [] = the seed's volume range."
+    )
+    reverb_probability: float = doc(0.5, "Share of clips put in a simulated room (reverberation).")
+    eq_probability: float = doc(0.5, "Share of clips band-limited like a cheap microphone.")
+    speed_probability: float = doc(0.3, "Share of clips played faster or slower (tempo, pitch, formants).")
+    speed_range: list[float] = doc([0.9, 1.1], "Speed factors of the speed change.")
+    gain_db: list[float] = doc([-12.0, 6.0], "Random gain range in dB; [] = none.")
+    spec_time_masks: int = doc(1, "SpecAugment: time masks per variant.")
+    spec_time_mask_frames: int = doc(6, "SpecAugment: widest time mask, in feature frames.")
+    spec_freq_masks: int = doc(1, "SpecAugment: frequency masks per variant.")
+    spec_freq_mask_channels: int = doc(5, "SpecAugment: widest frequency mask, in channels.")
     augment_variants: int = doc(8, "Augmented feature variants precomputed per clip.")
     seed: int = doc(0, "Random seed of training.")
 

@@ -41,6 +41,8 @@ def test_the_scripts_are_executable_bash():
 
 # --- setup.sh's decisions ---------------------------------------------------------------------
 
+MBROLA = "espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1"  # the synthetic set's MBROLA voices
+
 
 def _stub(directory: Path, name: str, body: str) -> None:
     path = directory / name
@@ -83,7 +85,7 @@ def test_as_root_missing_packages_are_installed_with_apt(tmp_path):
     result = dry_run(tmp_path, uid=0, sudo=False, installed=set())
     assert result.returncode == 0, result.stderr
     assert "+ apt-get update -qq" in result.stdout
-    assert "apt-get install -y -qq libportaudio2 libsndfile1\n" in result.stdout
+    assert f"apt-get install -y -qq libportaudio2 libsndfile1 {MBROLA}\n" in result.stdout
     assert "sudo" not in result.stdout
     assert "+ python3 -m venv .venv" in result.stdout
     assert "+ .venv/bin/python -m pip install -q --disable-pip-version-check -e .\n" in result.stdout
@@ -104,12 +106,20 @@ def test_a_user_without_sudo_is_told_what_to_ask_for(tmp_path):
     result = dry_run(tmp_path, uid=1000, sudo=False, installed={"libportaudio2"})
     assert result.returncode == 1
     assert "no sudo" in result.stderr
-    assert "apt-get install -y libsndfile1" in result.stderr
+    assert f"apt-get install -y libsndfile1 {MBROLA}" in result.stderr
     assert "+ " not in result.stdout  # nothing was attempted
 
 
 def test_nothing_missing_means_no_apt_at_all(tmp_path):
-    everything = {"libportaudio2", "libsndfile1", "g++", "make", "gcc-arm-none-eabi", "python3-venv"}
+    everything = {
+        "libportaudio2",
+        "libsndfile1",
+        "g++",
+        "make",
+        "gcc-arm-none-eabi",
+        "python3-venv",
+        *MBROLA.split(),
+    }
     everything |= {"libnewlib-arm-none-eabi", "libstdc++-arm-none-eabi-newlib", "arduino-builder"}
     result = dry_run(tmp_path, "dev", uid=1000, sudo=False, installed=everything)
     assert result.returncode == 0, result.stderr

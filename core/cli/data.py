@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = actions.add_parser(
         "synth",
-        help="synthesise keyword clips offline (espeak-ng), plus unknown words and background noise",
+        help="synthesise keyword clips offline (espeak-ng, Pico, MBROLA), plus negatives and background noise",
         description="Write a synthetic dataset: for each word --per-word 1 s clips from many synthetic "
         "speakers, a pool of other words for _unknown_, and _background_noise_/. Deterministic for a seed; "
         "a re-run only makes what is missing. Defaults come from wakebench.toml when present.",
@@ -62,7 +62,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--no-background", action="store_true", help="do not make _background_noise_/")
     p.add_argument("--workers", type=positive_int, help="worker processes (default: one per CPU)")
-    p.add_argument("--backend", default="espeak", help="speech engine (default: espeak)")
+    p.add_argument(
+        "--engines",
+        help="comma-separated speech engines: espeak, pico, mbrola, piper (default: data.synth_engines; "
+        "piper is the held-out engine, never in the default set)",
+    )
+    p.add_argument(
+        "--no-negatives",
+        action="store_true",
+        help="do not make _unknown_/ (confusable words, partial keywords, sentence windows)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
     p.set_defaults(run=cmd_synth)
 
@@ -121,7 +130,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
             seed=config.data.synth_seed if args.seed is None else args.seed,
             on_event=printer,
             cancel=token,
-            backend=args.backend,
+            engines=parse_words(args.engines) if args.engines else config.data.synth_engines,
+            negatives=not args.no_negatives,
             unknown_per_word=args.unknown_per_word,
             background=not args.no_background,
             workers=args.workers,
@@ -130,7 +140,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         made = f"made {summary.rendered_clips} clips" if summary.rendered_clips else "already complete"
         print(
             f"{out}: {', '.join(f'{w} {n}' for w, n in summary.keyword_clips.items())} clips from "
-            f"{summary.speakers} speakers, {len(summary.unknown_words)} unknown words, "
+            f"{summary.speakers} speakers ({', '.join(f'{e} {n}' for e, n in summary.speakers_per_engine.items())}), "
+            f"{len(summary.unknown_words)} unknown words, {summary.negative_jobs} confusables/sentences, "
             f"{summary.background_seconds / 60:.0f} min background noise ({made}, {summary.seconds:.1f} s)"
         )
     return 0

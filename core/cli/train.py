@@ -204,6 +204,7 @@ def _make_default_data(
         out,
         per_word=config.data.synth_per_word,
         seed=config.data.synth_seed,
+        engines=config.data.synth_engines,
         on_event=printer,
         cancel=token,
     )

@@ -1,4 +1,4 @@
-"""Generated background noise: coloured noise, hum and babble-like textures for `_background_noise_/`.
+"""Generated background noise: coloured noise, hum, rumble and music-like signals for `_background_noise_/`.
 
 Colours are shaped in the frequency domain (power ~ f^alpha), so each colour has the textbook slope.
 """
@@ -44,6 +44,42 @@ def make_rumble(
     t = np.arange(samples) / rate
     swell = 0.6 + 0.4 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t + rng.uniform(0, 2 * np.pi))
     return _normalise(base * swell, peak)
+
+
+def make_music(
+    samples: int, rng: np.random.Generator, peak: float = 0.4, rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """Music-like sound: plucked melody notes of a random major scale over a bass line and a
+    chord pad, with a noise-burst drum on the beat. Tonal, rhythmic and speech-band, like a radio
+    in the room: the kind of sound a keyword model must not fire on."""
+    out = np.zeros(samples, np.float64)
+    root = 110.0 * 2 ** (rng.integers(0, 12) / 12)  # A2 .. G#3
+    scale = np.array([0, 2, 4, 5, 7, 9, 11, 12, 14, 16])
+    beat = int(rate * 60 / rng.uniform(80, 140))
+
+    def note(start: int, length: int, freq: float, level: float, harmonics: int, decay: float) -> None:
+        length = min(length, samples - start)
+        if length <= 0:
+            return
+        t = np.arange(length) / rate
+        wave = sum(np.sin(2 * np.pi * freq * k * t) / k**1.5 for k in range(1, harmonics + 1))
+        out[start : start + length] += level * wave * np.exp(-t * decay)
+
+    pos = 0
+    while pos < samples:  # melody: one to two beats per note
+        length = beat * int(rng.integers(1, 3)) // int(rng.integers(1, 3))
+        semitone = int(scale[rng.integers(len(scale))]) + 12
+        note(pos, length, root * 2 ** (semitone / 12), 0.5, 6, rng.uniform(2, 6))
+        pos += max(length, beat // 2)
+    for start in range(0, samples, 4 * beat):  # bass and a chord pad every bar
+        degree = int(rng.choice([0, 5, 7, 9]))
+        note(start, 4 * beat, root * 2 ** (degree / 12) / 2, 0.6, 3, 1.0)
+        for third in (0, 4, 7):
+            note(start, 4 * beat, root * 2 ** ((degree + third) / 12), 0.15, 2, 0.5)
+    drum = rng.standard_normal(rate // 20) * np.exp(-np.arange(rate // 20) / (rate / 200))
+    for start in range(0, samples - len(drum), beat):
+        out[start : start + len(drum)] += 0.4 * drum
+    return _normalise(out, peak)
 
 
 def _normalise(audio: np.ndarray, peak: float) -> np.ndarray:

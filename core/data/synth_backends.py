@@ -2,15 +2,21 @@
 
 A backend turns (text, Speaker) into 16 kHz mono float32 audio and knows how to pick distinct
 synthetic speakers. Register a new engine with `@register_backend("name")`; `get_backend(name)`
-returns one instance per process (engines such as espeak-ng keep global state).
+returns one instance per process (engines such as espeak-ng keep global state). Engines in other
+modules are imported only when first asked for (`_ENGINE_MODULES`), so an engine that is not
+installed costs nothing until it is used, and then fails with a SynthesisError saying what to install.
 
-The espeak-ng backend loads the library and data shipped in the `espeakng-loader` wheel via ctypes.
+Engines here: espeak-ng (this module, from the `espeakng-loader` wheel via ctypes), SVOX Pico
+(core.data.synth_pico), MBROLA diphone voices through Debian's espeak-ng (core.data.synth_mbrola) and
+Piper's neural voice (core.data.synth_piper). Festival, Flite and voices built on the CMU ARCTIC
+recordings are deliberately not here: they are kept for independent checks and must never be trained on.
 """
 
 from __future__ import annotations
 
 import _ctypes
 import ctypes
+import importlib
 import random
 import threading
 import zlib
@@ -38,12 +44,18 @@ class Speaker:
     pitch: int = 50
     speed: int = 175
     pitch_range: int = 50
+    engine: str = "espeak"
+    # Formant shift applied after synthesis (core.data.voice_transform; 1.0 = none): a longer or
+    # shorter vocal tract, i.e. another-sounding speaker made from the same engine voice.
+    formant: float = 1.0
 
     @property
     def id(self) -> str:
         """A file-name-safe speaker id, used before `_nohash_` so the split is by speaker."""
         variant = f"-{self.variant}" if self.variant else ""
-        raw = f"{self.voice}{variant}-p{self.pitch}-s{self.speed}"
+        formant = f"-f{self.formant:.2f}" if self.formant != 1.0 else ""
+        engine = "" if self.engine == "espeak" else f"{self.engine}-"
+        raw = f"{engine}{self.voice}{variant}-p{self.pitch}-s{self.speed}{formant}"
         return "".join(c if c.isalnum() or c in "-." else "-" for c in raw.lower())
 
 
@@ -67,6 +79,19 @@ class SpeechBackend(ABC):
 _FACTORIES: dict[str, Callable[[], SpeechBackend]] = {}
 _INSTANCES: dict[str, SpeechBackend] = {}
 _INSTANCE_LOCK = threading.Lock()
+# Engines registered by modules of their own, imported on first use.
+_ENGINE_MODULES = {
+    "pico": "core.data.synth_pico",
+    "mbrola": "core.data.synth_mbrola",
+    "piper": "core.data.synth_piper",
+}
+
+# The engines of the default training set, with the share of speakers each gets. Espeak has the most
+# accents and timbres, Pico's en-GB/en-US and the MBROLA diphone voices sound more like recordings.
+DEFAULT_ENGINES = {"espeak": 0.4, "pico": 0.3, "mbrola": 0.3}
+# Never in the default training set: its clips are the "speech engine the training never heard" of
+# the accuracy checks (issue 13, item 7). Piper's neural voice is also the most human-sounding one.
+HELD_OUT_ENGINE = "piper"
 
 
 def register_backend(name: str) -> Callable[[type[SpeechBackend]], type[SpeechBackend]]:
@@ -81,13 +106,15 @@ def register_backend(name: str) -> Callable[[type[SpeechBackend]], type[SpeechBa
 
 
 def backend_names() -> list[str]:
-    return sorted(_FACTORIES)
+    return sorted(set(_FACTORIES) | set(_ENGINE_MODULES))
 
 
 def get_backend(name: str = "espeak") -> SpeechBackend:
     """The backend registered as `name` (one instance per process)."""
     with _INSTANCE_LOCK:
         if name not in _INSTANCES:
+            if name not in _FACTORIES and name in _ENGINE_MODULES:
+                importlib.import_module(_ENGINE_MODULES[name])
             if name not in _FACTORIES:
                 raise SynthesisError(
                     f"unknown speech backend {name!r}", f"available backends: {', '.join(backend_names())}"
@@ -156,7 +183,19 @@ class EspeakBackend(SpeechBackend):
     Klatt voices' breath noise) is seeded from the text and speaker on every utterance.
     """
 
+    install_hint = "reinstall espeakng-loader"
+
     def __init__(self) -> None:
+        self._library_path, self._data_path = self.find_library()
+        self._chunks: list[np.ndarray] = []
+        self._callback = _CALLBACK(self._collect)  # kept on self so ctypes does not free it
+        self._lock = threading.Lock()  # espeak-ng has one global synthesiser per process
+        self._lib: ctypes.CDLL | None = None
+        self._voice = ""
+        self._load()
+
+    def find_library(self) -> tuple[str, str]:
+        """(shared library, espeak-ng-data folder) of the espeak-ng to load."""
         try:
             import espeakng_loader
         except ImportError:
@@ -165,22 +204,15 @@ class EspeakBackend(SpeechBackend):
                 "install it with `pip install espeakng-loader`",
             ) from None
         try:
-            self._library_path = espeakng_loader.get_library_path()
-            self._data_path = espeakng_loader.get_data_path()
+            return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as exc:
-            raise SynthesisError(f"cannot find espeak-ng: {exc}", "reinstall espeakng-loader") from None
-        self._chunks: list[np.ndarray] = []
-        self._callback = _CALLBACK(self._collect)  # kept on self so ctypes does not free it
-        self._lock = threading.Lock()  # espeak-ng has one global synthesiser per process
-        self._lib: ctypes.CDLL | None = None
-        self._voice = ""
-        self._load()
+            raise SynthesisError(f"cannot find espeak-ng: {exc}", self.install_hint) from None
 
     def _load(self) -> None:
         try:
             lib = ctypes.CDLL(self._library_path)
         except OSError as exc:
-            raise SynthesisError(f"cannot load espeak-ng: {exc}", "reinstall espeakng-loader") from None
+            raise SynthesisError(f"cannot load espeak-ng: {exc}", self.install_hint) from None
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
@@ -191,10 +223,10 @@ class EspeakBackend(SpeechBackend):
         ]  # fmt: skip
         self.native_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, self._data_path.encode(), 0)
         if self.native_rate <= 0:
-            raise SynthesisError(
-                f"espeak-ng failed to start (data {self._data_path})", "reinstall espeakng-loader"
-            )
+            raise SynthesisError(f"espeak-ng failed to start (data {self._data_path})", self.install_hint)
         lib.espeak_SetSynthCallback(self._callback)
+        self._has_rate = hasattr(lib, "espeak_ng_GetSampleRate")
+        self._rate = self.native_rate
         self._lib = lib
 
     def reset(self) -> None:
@@ -213,6 +245,9 @@ class EspeakBackend(SpeechBackend):
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
         return 0  # 0 = carry on
 
+    def _set_voice(self, lib: ctypes.CDLL, voice: str) -> int:
+        return lib.espeak_SetVoiceByName(voice.encode())
+
     def speak(self, text: str, speaker: Speaker) -> np.ndarray:
         voice = speaker.voice + (f"+{speaker.variant}" if speaker.variant else "")
         encoded = text.encode("utf-8") + b"\0"
@@ -222,9 +257,11 @@ class EspeakBackend(SpeechBackend):
             lib = self._lib
             assert lib is not None
             if voice != self._voice:
-                if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                    raise SynthesisError(f"espeak-ng has no voice {voice!r}")
+                if self._set_voice(lib, voice) != 0:
+                    raise SynthesisError(f"{self.name} has no voice {voice!r}", self.install_hint)
                 self._voice = voice
+                # MBROLA voices bring their own rate (16 kHz) instead of espeak's 22.05 kHz.
+                self._rate = lib.espeak_ng_GetSampleRate() if self._has_rate else self.native_rate
             lib.espeak_SetParameter(_PARAM_RATE, int(np.clip(speaker.speed, 80, 450)), 0)
             lib.espeak_SetParameter(_PARAM_PITCH, int(np.clip(speaker.pitch, 0, 99)), 0)
             lib.espeak_SetParameter(_PARAM_RANGE, int(np.clip(speaker.pitch_range, 0, 99)), 0)
@@ -233,25 +270,42 @@ class EspeakBackend(SpeechBackend):
             lib.espeak_Synchronize()
             chunks, self._chunks = self._chunks, []
         if status != 0:
-            raise SynthesisError(f"espeak-ng failed to speak {text!r} (status {status})")
+            raise SynthesisError(f"{self.name} failed to speak {text!r} (status {status})")
         audio = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
         if not len(audio) or np.max(np.abs(audio)) < 0.01:
             raise SynthesisError(
-                f"espeak-ng produced no audible speech for {text!r}", "use a word with letters in it"
+                f"{self.name} produced no audible speech for {text!r}", "use a word with letters in it"
             )
-        return resample(audio, self.native_rate, SAMPLE_RATE)
+        return resample(audio, self._rate, SAMPLE_RATE)
 
     def sample_speakers(self, count: int, rng: random.Random) -> list[Speaker]:
-        speakers: dict[str, Speaker] = {}
-        for _ in range(count * 50):
-            if len(speakers) == count:
-                break
-            speaker = Speaker(
+        return distinct_speakers(
+            count,
+            lambda: Speaker(
                 voice=rng.choice(ESPEAK_VOICES),
                 variant=rng.choice(ESPEAK_VARIANTS),
                 pitch=rng.randrange(20, 81),
                 speed=rng.randrange(120, 231),
                 pitch_range=rng.randrange(20, 90),
-            )
-            speakers.setdefault(speaker.id, speaker)
-        return list(speakers.values())
+                formant=formant_shift(rng, share=0.3),
+            ),
+        )
+
+
+def formant_shift(rng: random.Random, share: float) -> float:
+    """A formant shift for a `share` of speakers (0.82-1.22, two decimals), 1.0 (none) for the rest.
+    Below 1 sounds like a longer vocal tract (larger, lower voice), above 1 like a shorter one."""
+    if rng.random() >= share:
+        return 1.0
+    return round(rng.choice([rng.uniform(0.82, 0.95), rng.uniform(1.05, 1.22)]), 2)
+
+
+def distinct_speakers(count: int, make: Callable[[], Speaker]) -> list[Speaker]:
+    """Up to `count` speakers with distinct ids, drawn from `make` (fewer if it keeps repeating)."""
+    speakers: dict[str, Speaker] = {}
+    for _ in range(count * 50):
+        if len(speakers) == count:
+            break
+        speaker = make()
+        speakers.setdefault(speaker.id, speaker)
+    return list(speakers.values())

@@ -28,11 +28,11 @@ from core.audio.samples import fit_clip, to_int16
 from core.config import FeatureSettings
 from core.errors import AudioError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
-from core.features.augment import AugmentSettings, augment_clip
+from core.features.augment import AugmentSettings, augment_clip, spec_augment
 from core.features.frontend import compute_features
 from core.fileio import write_bytes_atomic
 
-CACHE_FORMAT = 2  # 2: augmentation seeded by folder/file name, not by absolute path
+CACHE_FORMAT = 3  # 2: augmentation seeded by folder/file name; 3: reverb, EQ, SNR, gain, speed, SpecAugment
 BATCH_CLIPS = 256  # clips read and featurised together (x variants); bounds memory to ~100 MB
 
 
@@ -122,6 +122,12 @@ def compute_clip_features(
     skipped: list[tuple[str, str]] = []
     if missing:
         noise = _load_backgrounds(backgrounds, features.sample_rate, on_event)
+        rooms = None
+        if augment is not None and augment.reverb_probability > 0:
+            from core.features.augment import room_spectra
+            from core.features.rooms import load_or_make_bank
+
+            rooms = room_spectra(load_or_make_bank(augment.rir_count, features.sample_rate, cache_dir))
         total = len(missing)
         on_event(Progress("features", 0, total, "computing features"))
         for start in range(0, total, BATCH_CLIPS):
@@ -132,7 +138,7 @@ def compute_clip_features(
             for i in chunk:
                 rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16)])
                 try:
-                    clips = _variants(requests[i], noise, features, augment, variants, rng)
+                    clips = _variants(requests[i], noise, features, augment, variants, rng, rooms)
                 except AudioError as exc:
                     skipped.append((str(requests[i].path), exc.reason))
                     on_event(Log(f"skipped unreadable clip {exc}"))
@@ -142,6 +148,11 @@ def compute_clip_features(
             if ok:
                 feats = compute_features(np.concatenate(audio), features)
                 feats = feats.reshape(len(ok), variants, features.frames, features.channels)
+                if augment is not None and (augment.spec_time_masks or augment.spec_freq_masks):
+                    for row, i in enumerate(ok):  # a stream of its own, so audio augmentation stays as it was
+                        mask_rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16), 1])
+                        if requests[i].path is not None:  # silence stays silence
+                            feats[row] = [spec_augment(v, augment, mask_rng) for v in feats[row]]
                 new_keys += [keys[i] for i in ok]
                 new_rows += list(feats)
             on_event(Progress("features", min(start + BATCH_CLIPS, total), total, "computing features"))
@@ -169,6 +180,7 @@ def _variants(
     augment: AugmentSettings | None,
     variants: int,
     rng: np.random.Generator,
+    rooms: np.ndarray | None,
 ) -> np.ndarray:
     samples = features.clip_samples
     audio = None
@@ -179,7 +191,16 @@ def _variants(
             raise AudioError(request.path, "file not found") from None
     settings = augment or AugmentSettings(0, 0.0, 0.0)
     clips = [
-        augment_clip(audio, noise, settings, features.sample_rate, samples, rng, training=augment is not None)
+        augment_clip(
+            audio,
+            noise,
+            settings,
+            features.sample_rate,
+            samples,
+            rng,
+            training=augment is not None,
+            rooms=rooms,
+        )
         for _ in range(variants)
     ]
     return to_int16(np.stack(clips))  # per clip: converting one big batch at once is 3x slower (cache misses)

