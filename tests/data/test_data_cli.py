@@ -126,3 +126,20 @@ def test_fetch_failures_exit_non_zero_with_the_reason(tmp_path, archive_server, 
     assert code == 1 and "corrupt" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["data", "fetch", "speech-commands", "--version", "7"])
+
+
+def test_synth_takes_the_engines_to_use(tmp_path, capsys):
+    out = tmp_path / "heldout"
+    args = ["data", "synth", "--words", "go", "--out", str(out), "--engines", "pico,mbrola", "--json", *FAST]
+    assert main(args) == 0
+    result = _json_lines(capsys)[-1]
+    assert result["engines"] == ["pico", "mbrola"] and set(result["speakers_per_engine"]) == {
+        "pico",
+        "mbrola",
+    }
+    assert all(p.name.startswith(("pico-", "mbrola-")) for p in (out / "go").glob("*.wav"))
+    assert (
+        main(["data", "synth", "--words", "go", "--out", str(tmp_path / "x"), "--engines", "nope", *FAST])
+        == 1
+    )
+    assert "unknown speech backend 'nope'" in capsys.readouterr().err
