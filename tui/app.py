@@ -69,6 +69,7 @@ class WakebenchApp(App[None]):
         Binding("r", "retrain_flash", "Retrain+Flash"),
         Binding("m", "mic", "Mic"),
         Binding("o", "open_wav", "Open WAV"),
+        Binding("c", "capture", "Capture"),
         Binding("v", "switch_mode('record')", "Record voice"),
         Binding("s", "synth", "Synthesise", show=False),
         *(
@@ -341,11 +342,27 @@ class WakebenchApp(App[None]):
         elif message.source == "file":
             self.action_open_wav()
         else:
-            pane = self.pane(SpectrogramPane)
-            pane.stop()
-            pane.set_status(
-                "[$warning]board source not available yet:[/] the serial link arrives with the board issue"
+            self._show_board_in_spectrogram()
+
+    def _show_board_in_spectrogram(self) -> None:
+        spectrogram, board = self.pane(SpectrogramPane), self.pane(BoardPane)
+        if not board.connected:
+            spectrogram.stop()
+            spectrogram.playing = ""
+            spectrogram.set_status(
+                "[$warning]no board connected:[/] connect one in the Board pane, or start a virtual board"
             )
+            return
+        labels = list(board.hello.labels) if board.hello is not None else []
+        spectrogram.play_board(board.link.device if board.link else board.port, labels)
+        board.set_streams(features=True, scores=True)
+
+    @on(BoardPane.BoardUpdate)
+    def _board_update(self, message: BoardPane.BoardUpdate) -> None:
+        spectrogram = self.pane(SpectrogramPane)
+        if spectrogram.playing == "board":
+            quant = message.quant
+            spectrogram.show_board(message.batch.items, quant.input_scale, quant.input_zero_point)
 
     def action_mic(self) -> None:
         """Start the microphone (or stop it when it is already running)."""
@@ -369,6 +386,8 @@ class WakebenchApp(App[None]):
             self._play("file", self.project_dir / Path(path).expanduser())
 
     def _play(self, kind: str, path: Path | None) -> None:
+        if self.pane(SpectrogramPane).playing == "board":
+            self.pane(BoardPane).set_streams(features=False, scores=False)  # the board's frames are not shown
         pane = self.pane(SpectrogramPane)
         pane.play(kind, path, self._picked_model_dir(), self.config.features, realtime=self.realtime_files)
         self.workbench.show_pane("spectrogram")
@@ -382,7 +401,70 @@ class WakebenchApp(App[None]):
         self.refresh_ports()
 
     def action_connect_board(self) -> None:
-        self.pane(BoardPane).connect()
+        """Connect to the picked port, or disconnect when connected."""
+        pane = self.pane(BoardPane)
+        if self.jobs.busy(JobKind.BOARD):
+            pane.disconnect()
+        else:
+            pane.connect(pane.port, self._picked_model_dir())
+
+    def action_virtual_board(self) -> None:
+        """Start a virtual board for the picked run (it must be exported) and connect to it."""
+        run_dir = self._picked_model_dir()
+        if run_dir is None:
+            self.show_error(
+                WakebenchError(
+                    "the virtual board runs the picked run's int8 model", "export a run first (e)"
+                ),
+                "virtual board",
+            )
+            return
+        self.push_screen(
+            PromptDialog(
+                "WAV file the virtual board hears, looped (or: mic)", self._last_wav, "path/to/audio.wav"
+            ),
+            lambda answer: self._start_virtual_board(run_dir, answer),
+        )
+
+    def _start_virtual_board(self, run_dir: Path, answer: str | None) -> None:
+        if not answer:
+            return
+        wav = None if answer == "mic" else self.project_dir / Path(answer).expanduser()
+        if wav is not None:
+            self._last_wav = answer
+        self.pane(BoardPane).start_virtual_board(run_dir, wav)
+        self.workbench.show_pane("board")
+
+    def action_capture(self) -> None:
+        """Save what the board heard (the last detection's 1 s, or the last 1.5 s) with a label."""
+        pane = self.pane(BoardPane)
+        if not pane.connected or pane.history is None:
+            self.notify("connect to a board first (or start a virtual board)", severity="warning")
+            return
+        from tui.screens.capture import CaptureDialog
+
+        self.push_screen(CaptureDialog(self.config.words, pane.last_detection_text), self._capture)
+
+    def _capture(self, choice: object) -> None:
+        from tui.screens.capture import CaptureChoice
+
+        if not isinstance(choice, CaptureChoice):
+            return
+        target = Path(self.config.data.captures_dir).expanduser()
+        try:
+            path = self.pane(BoardPane).capture(
+                choice, target if target.is_absolute() else self.project_dir / target
+            )
+        except WakebenchError as exc:
+            self.show_error(exc, "capture")
+            return
+        self.notify(
+            f"saved {path.relative_to(self.project_dir) if path.is_relative_to(self.project_dir) else path}"
+        )
+
+    @on(BoardPane.CaptureSaved)
+    def _capture_saved(self, message: BoardPane.CaptureSaved) -> None:
+        self.scan_project()  # the Words pane counts the new capture
 
     def action_build(self) -> None:
         self.pane(BuildPane).not_yet("Build")

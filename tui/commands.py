@@ -19,6 +19,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Stop all jobs", "Cancel every running job; saved work is kept", "stop_jobs"),
     ("Rescan project", "Re-count clips and runs", "rescan"),
     ("Refresh serial ports", "List the serial ports again", "refresh_ports"),
+    ("Connect to the board", "Open the picked port (or close the link)", "connect_board"),
+    ("Start a virtual board", "A pty that runs the picked run's model like the firmware", "virtual_board"),
     ("Pick highlighted run", "Use the run highlighted in the Model pane", "pick_run"),
     *((f"Show {title}", f"Bring the {title} pane forward", f"show_pane('{pane}')") for pane, title in PANES),
     ("Save SVG screenshot", "Save the screen as an SVG in the project folder", "save_svg"),

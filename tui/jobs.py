@@ -58,6 +58,8 @@ class JobKind(Enum):
     SCAN = "scan", "reading the project", False
     RUN_DETAILS = "run-details", "reading the run", False
     PORTS = "ports", "listing serial ports", False
+    BOARD = "board", "the board link", True
+    SIM = "sim", "the virtual board", True
     DATA = "data", "making data", True
     TRAIN = "train", "training", True
     EXPORT = "export", "exporting", True

@@ -78,13 +78,10 @@ def words_view(config: ProjectConfig, root: Path) -> WordsView:
 
 
 def list_serial_ports() -> list[PortInfo]:
-    """The serial ports pyserial sees, sorted by device name."""
-    from serial.tools import list_ports
+    """The serial ports pyserial sees, recognised boards first (named by their profile, from the USB ids)."""
+    from core.board.discovery import list_ports  # lazy: pyserial stays out of the first frame
 
-    return [
-        PortInfo(p.device, p.description if p.description != "n/a" else "")
-        for p in sorted(list_ports.comports())
-    ]
+    return [PortInfo(p.device, p.title + (" (bootloader)" if p.bootloader else "")) for p in list_ports()]
 
 
 def run_rows(project_dir: Path) -> list[RunRow]:

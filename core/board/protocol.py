@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 
-from core.features.quantize import quantize_input
+from core.features.quantize import dequantize_input, quantize_input
 
 PROTOCOL_VERSION = "v1"
 HELLO_TAG = "#wakebench"
@@ -181,6 +181,13 @@ def feature_bytes(features_u16: np.ndarray, input_scale: float, input_zero_point
     return (quantize_input(features_u16, input_scale, input_zero_point).astype(np.int16) + 128).astype(
         np.uint8
     )
+
+
+def feature_values(frame: bytes | np.ndarray, input_scale: float, input_zero_point: int) -> np.ndarray:
+    """The inverse of `feature_bytes`: an `F` frame's bytes back to frontend output (uint16, to within
+    one quantization step), so a board's frames are drawn exactly like the PC's."""
+    data = np.frombuffer(frame, np.uint8) if isinstance(frame, bytes) else np.asarray(frame, np.uint8)
+    return dequantize_input(data.astype(np.int16) - 128, input_scale, input_zero_point)
 
 
 # ---------------------------------------------------------------------------------------------- commands

@@ -21,3 +21,10 @@ def quantize_input(features: np.ndarray, scale: float, zero_point: int) -> np.nd
     """uint16 frontend output -> int8 model input, with the model's input quantization (as the firmware does)."""
     q = np.round(features.astype(np.float32) * FLOAT_SCALE / scale) + zero_point
     return np.clip(q, -128, 127).astype(np.int8)
+
+
+def dequantize_input(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """int8 model input -> the uint16 frontend output it came from (to within one quantization step):
+    what a board's feature frames (`F` lines) looked like before quantization, for drawing them."""
+    features = (values.astype(np.float32) - zero_point) * scale / FLOAT_SCALE
+    return np.clip(np.round(features), 0, 65535).astype(np.uint16)

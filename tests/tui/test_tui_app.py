@@ -142,15 +142,17 @@ async def test_a_failing_job_opens_one_error_dialog_and_the_app_stays_usable(pro
 
 
 @run_async
-async def test_board_pane_lists_ports_and_says_the_link_is_missing(project):
+async def test_board_pane_lists_ports_and_says_when_one_cannot_be_opened(project):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         pane = app.query_one(BoardPane)
-        assert pane.port == "/dev/ttyACM0"
+        assert pane.port == "/dev/ttyACM0"  # the fixed list: no such device here
         await pilot.click("#board-connect")
-        await pilot.pause()
-        assert "not in wakebench yet" in static_text(app, "#board-state")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert "/dev/ttyACM0: no such port" in str(app.screen.query_one("#error-text").render())
+        assert "failed" in static_text(app, "#board-state")
 
 
 @run_async

@@ -96,8 +96,12 @@ def fill_spectrogram(pane: SpectrogramPane) -> None:
 
 def fill_board(pane: BoardPane) -> None:
     pane.set_ports(FIXED_PORTS, "/dev/ttyACM0")
-    pane.set_state("not connected", "the serial link arrives with the board issue")
-    pane.show_hello({"board": "edgebadge", "model": "3f2a9c1d", "labels": ",".join(LABELS)})
+    pane.set_state("connected", "/dev/ttyACM0")
+    pane.show_hello(
+        {"board": "edgebadge", "model": "3f2a9c1d", "labels": ",".join(LABELS)},
+        "not the picked run's model (9b1e07aa): flash it, or pick that run",
+    )
+    pane.show_counts("[dim]2 detections · 0 lines skipped · 0 reconnects · audio held 6.0 s[/]")
     for line in ["L boot ok", "D 12310 stop 231", "L arena 9624", "D 15020 go 208"]:
         pane.monitor_line(line, detection=line.startswith("D "))
 

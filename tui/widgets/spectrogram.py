@@ -312,7 +312,7 @@ class SpectrogramPane(Vertical):
         self.labels: list[str] = []
         self.status = ""
         self.playing = ""
-        """The kind of source of the latest stream ("mic" or "file"), "" before the first."""
+        """The kind of source of the latest stream ("mic", "file" or "board"), "" before the first."""
         self._stream_id = 0
         self._stride_s = 0.0
 
@@ -415,6 +415,43 @@ class SpectrogramPane(Vertical):
     def stop(self) -> None:
         self.app.jobs.cancel(JobKind.STREAM, quiet=True)
 
+    # ---- the board source ----------------------------------------------------------------------------
+
+    def play_board(self, device: str, labels: Sequence[str]) -> None:
+        """Draw what the connected board sends (its feature frames, raw scores and detections) from now
+        on, instead of a PC stream."""
+        self.stop()
+        self._stream_id += 1  # batches of the PC stream still in flight are dropped
+        self.playing = "board"
+        self.start()
+        self.set_labels(labels)
+        self.set_status(f"board {device} · [dim]its own features, model and recognizer[/]")
+
+    def show_board(self, items: Sequence[object], input_scale: float, input_zero_point: int) -> None:
+        """One batch of the board's messages, drawn exactly as a PC stream's (see `play_board`)."""
+        from core.board import protocol as pr  # lazy: numpy-heavy paths stay out of the first frame
+
+        frames = [
+            pr.feature_values(i.data, input_scale, input_zero_point)
+            for i in items
+            if isinstance(i, pr.FeatureFrame)
+        ]
+        if frames:
+            self.push_frames(np.array(frames, dtype=np.uint16))
+        scores = [i for i in items if isinstance(i, pr.Scores)]
+        if scores and len(scores[-1].scores) == len(self.labels):
+            self.show_scores(list(scores[-1].scores))
+        audio = [i for i in items if isinstance(i, pr.AudioChunk)]
+        if audio:
+            samples = audio[-1].samples.astype(np.float64)
+            rms = float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+            self.show_level(20 * np.log10(max(rms, 1.0) / 32768.0))
+        for item in items:
+            if isinstance(item, pr.Hello) and list(item.labels) != self.labels:
+                self.set_labels(item.labels)
+            elif isinstance(item, pr.Detection):
+                self.add_detection(ShownDetection(item.ms / 1000, item.label, item.score))
+
     @on(StreamUpdate)
     def _stream_update(self, message: StreamUpdate) -> None:
         if message.stream_id != self._stream_id:
@@ -432,8 +469,8 @@ class SpectrogramPane(Vertical):
 
     @on(StreamEnded)
     def _stream_ended(self, message: StreamEnded) -> None:
-        if self.app.jobs.busy(JobKind.STREAM):
-            return  # replaced by a newer stream, which now owns the status line
+        if self.app.jobs.busy(JobKind.STREAM) or self.playing == "board":
+            return  # replaced by a newer stream (or the board), which now owns the status line
         if message.ok and message.result is not None:
             self.set_status(f"{self.status} · [dim]ended at {message.result * self._stride_s:.1f} s[/]")
         else:
