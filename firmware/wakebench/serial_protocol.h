@@ -38,8 +38,11 @@ int EncodeDetection(char* out, int capacity, uint32_t ms, const char* label,
                     uint8_t score);
 int EncodeScores(char* out, int capacity, uint32_t ms, const uint8_t* scores,
                  int count);
+// `bins`: one byte per feature bin, the model's int8 input value + 128 (PROTOCOL.md's F line).
 int EncodeFeatures(char* out, int capacity, uint32_t ms, const uint8_t* bins,
                    int count);
+// At most 186 samples fit a 512-byte line whatever `seq` is (PROTOCOL.md's A line); the sketch sends
+// kAudioChunkSamples.
 int EncodeAudio(char* out, int capacity, uint32_t seq, const int16_t* samples,
                 int count);
 int EncodeLog(char* out, int capacity, const char* text);
