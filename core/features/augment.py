@@ -133,20 +133,44 @@ def microphone_response(sample_rate: int, rng: np.random.Generator) -> np.ndarra
     return (response * 10 ** (tilt_db / 20)).astype(np.float32)
 
 
-def filter_clip(audio: np.ndarray, room: np.ndarray | None, microphone: np.ndarray | None) -> np.ndarray:
+def filter_clip(
+    audio: np.ndarray,
+    room: np.ndarray | None,
+    microphone: np.ndarray | None,
+    spectrum: np.ndarray | None = None,
+) -> np.ndarray:
     """`audio` through a room (a spectrum of `room_spectra`) and/or a microphone (`microphone_response`),
-    in one FFT; a reverberant clip keeps its original peak."""
-    spectrum = np.fft.rfft(audio, FFT_SIZE)
+    in one FFT (`spectrum`: `audio`'s own, when already known); a reverberant clip keeps its peak."""
+    from scipy import fft  # single precision stays single: about twice numpy's speed here
+
+    if spectrum is None:
+        spectrum = fft.rfft(audio, FFT_SIZE)
     if room is not None:
-        spectrum *= room
+        spectrum = spectrum * room
     if microphone is not None:
-        spectrum *= microphone
-    out = np.fft.irfft(spectrum, FFT_SIZE)[: len(audio)]
+        spectrum = spectrum * microphone
+    out = fft.irfft(spectrum, FFT_SIZE)[: len(audio)]
     if room is not None:
         peak, out_peak = float(np.max(np.abs(audio))), float(np.max(np.abs(out)))
         if out_peak > 0:
-            out *= peak / out_peak
-    return out.astype(np.float32)
+            out = out * (peak / out_peak)
+    return np.asarray(out, np.float32)
+
+
+# The spectrum of the last clip filtered: a clip's variants are made one after another from the same
+# array, so all but the speed-changed ones reuse it (one rebinding, so threads never see half of it).
+_last_spectrum: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+
+
+def _spectrum_of(clip: np.ndarray) -> np.ndarray:
+    global _last_spectrum
+    last, spectrum = _last_spectrum
+    if last is not clip or spectrum is None:
+        from scipy import fft
+
+        spectrum = fft.rfft(clip, FFT_SIZE)
+        _last_spectrum = (clip, spectrum)
+    return spectrum
 
 
 def speech_rms(audio: np.ndarray) -> float:
@@ -175,11 +199,13 @@ def augment_clip(
     silence = audio is None
     clip: np.ndarray = np.zeros(samples, np.float32) if silence else np.asarray(audio, np.float32)
     if training and not silence:
+        original = clip
         if settings.speed_probability and rng.uniform() < settings.speed_probability:
             clip = change_speed(clip, _between(rng, settings.speed_range))
+        shift = 0
         if settings.time_shift_ms > 0:
             limit = settings.time_shift_ms * sample_rate // 1000
-            clip = time_shift(clip, int(rng.integers(-limit, limit + 1)))
+            shift = int(rng.integers(-limit, limit + 1))
         room = microphone = None
         if settings.reverb_probability and rng.uniform() < settings.reverb_probability:
             if rooms is None:
@@ -189,7 +215,10 @@ def augment_clip(
             microphones = microphone_bank(sample_rate)
             microphone = microphones[int(rng.integers(len(microphones)))]
         if room is not None or microphone is not None:
-            clip = filter_clip(clip, room, microphone)
+            spectrum = _spectrum_of(clip) if clip is original else None
+            clip = filter_clip(clip, room, microphone, spectrum)
+        if shift:  # after the filters (they commute with a shift), so unshifted spectra can be reused
+            clip = time_shift(clip, shift)
     noise = None
     if silence:
         if backgrounds:

@@ -32,7 +32,7 @@ from core.features.augment import AugmentSettings, augment_clip, spec_augment
 from core.features.frontend import compute_features
 from core.fileio import write_bytes_atomic
 
-CACHE_FORMAT = 3  # 2: augmentation seeded by folder/file name; 3: reverb, EQ, SNR, gain, speed, SpecAugment
+CACHE_FORMAT = 4  # 2: augmentation seeded by folder/file name; 3: reverb, EQ, SNR, gain, speed, SpecAugment; 4: shift after filters
 BATCH_CLIPS = 256  # clips read and featurised together (x variants); bounds memory to ~100 MB
 
 

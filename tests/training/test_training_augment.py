@@ -162,3 +162,20 @@ def test_the_feature_cache_uses_the_full_recipe_and_reuses_it(tmp_path):
     assert again.computed == 0 and np.array_equal(again.features, first.features)
     rows = first.features[first.rows[0]]
     assert len({r.tobytes() for r in rows}) == 3  # three different variants of one clip
+
+
+def test_a_reused_spectrum_filters_exactly_like_a_fresh_one_and_a_shift_commutes():
+    from core.features.augment import _spectrum_of, time_shift
+
+    clip = _word()
+    room = room_spectra(rir_bank(4, RATE))[1]
+    mic = microphone_response(RATE, np.random.default_rng(5))
+    fresh = filter_clip(clip, room, mic)
+    assert np.array_equal(filter_clip(clip, room, mic, _spectrum_of(clip)), fresh)
+    assert _spectrum_of(clip) is _spectrum_of(clip)  # kept for the clip's next variant
+    other = _word(0.2)
+    assert not np.array_equal(_spectrum_of(other), _spectrum_of(clip))
+    # Shifting after filtering = filtering after shifting (the word sits well inside the clip).
+    before = filter_clip(time_shift(clip, 800), room, mic)
+    after = time_shift(fresh, 800)
+    assert np.max(np.abs(before - after)) < 1e-3 * np.max(np.abs(fresh))
