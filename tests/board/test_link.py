@@ -309,3 +309,28 @@ def test_switching_audio_on_while_it_flows_is_a_restart_not_a_gap():
     quiet = StreamDecoder()
     quiet.audio_restarted()  # audio was off: the board starts at 0, so a first chunk at 320 lost 320
     assert [m for m in quiet.feed(encode_audio(320, pcm)) if isinstance(m, AudioGap)] == [AudioGap(0, 320)]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as another user"
+)
+def test_permission_denied_says_which_group_to_join(board, capsys):
+    import grp
+
+    from core.cli import main
+    from core.errors import PortPermissionError
+
+    dialout = grp.getgrnam("dialout").gr_gid if "dialout" in {g.gr_name for g in grp.getgrall()} else 20
+    os.chown(board.tty, 0, dialout)
+    os.chmod(board.tty, 0o660)  # as a USB serial port is: root, group dialout
+    os.seteuid(65534)  # a user who is not in that group (the real uid stays root, so this is undone below)
+    try:
+        with pytest.raises(PortPermissionError) as err:
+            BoardLink.open(board.tty)
+        code = main(["monitor", board.tty, "--seconds", "1"])
+    finally:
+        os.seteuid(0)
+    assert err.value.exit_code == 5 and code == 5
+    group = grp.getgrgid(dialout).gr_name
+    assert "permission denied" in str(err.value) and f"sudo usermod -aG {group} $USER" in err.value.hint
+    assert "permission denied" in capsys.readouterr().err
