@@ -561,8 +561,8 @@ class BoardLink:
                 if self._hello_count > count:
                     assert self._hello is not None
                     return self._hello
-                if self._state is LinkState.CLOSED:
-                    break
+                if self._state in (LinkState.CLOSED, LinkState.DISCONNECTED):
+                    break  # nothing will bring the board back by itself
             self._raise_failure()
         if not self.connected:
             raise PortVanishedError(
