@@ -68,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "piper is the held-out engine, never in the default set)",
     )
     p.add_argument(
+        "--sentence-takes",
+        type=int,
+        default=None,
+        help="speakers saying each everyday sentence that is cut into _unknown_ windows (default 8; 0 = none)",
+    )
+    p.add_argument(
         "--no-negatives",
         action="store_true",
         help="do not make _unknown_/ (confusable words, partial keywords, sentence windows)",
@@ -115,7 +121,7 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from core.data.synth import synthesize_dataset  # lazy: the audio stack
+    from core.data.synth import SENTENCE_SPEAKERS, synthesize_dataset  # lazy: the audio stack
 
     project = current_project()
     config = project.config
@@ -132,6 +138,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
             cancel=token,
             engines=parse_words(args.engines) if args.engines else config.data.synth_engines,
             negatives=not args.no_negatives,
+            sentence_takes=SENTENCE_SPEAKERS if args.sentence_takes is None else max(0, args.sentence_takes),
             unknown_per_word=args.unknown_per_word,
             background=not args.no_background,
             workers=args.workers,

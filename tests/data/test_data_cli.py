@@ -143,3 +143,36 @@ def test_synth_takes_the_engines_to_use(tmp_path, capsys):
         == 1
     )
     assert "unknown speech backend 'nope'" in capsys.readouterr().err
+
+
+def test_synth_sentence_takes_sets_how_many_speakers_say_each_sentence(tmp_path):
+    out = tmp_path / "n"
+    fast = ["--per-word", "2", "--unknown-per-word", "1", "--no-background", "--workers", "1"]
+    assert (
+        main(
+            [
+                "data",
+                "synth",
+                "--words",
+                "go",
+                "--out",
+                str(out),
+                "--engines",
+                "pico",
+                "--sentence-takes",
+                "1",
+                *fast,
+            ]
+        )
+        == 0
+    )
+    takes = {
+        w.name.split("_nohash_sentence")[1].split("_")[0]
+        for w in (out / "_unknown_").glob("*_nohash_sentence*")
+    }
+    assert len(takes) >= 50 and all(t.endswith("-0") for t in takes)  # every sentence, one take each
+    assert (
+        main(["data", "synth", "--words", "go", "--out", str(tmp_path / "z"), "--sentence-takes", "0", *fast])
+        == 0
+    )
+    assert not list((tmp_path / "z" / "_unknown_").glob("*_nohash_sentence*"))
