@@ -88,21 +88,5 @@ class MirroredTrainer(Trainer):
             optimizer.apply([g / batch for g in grads], model.trainable_variables)
             return loss_sum / batch, correct / batch
 
-        @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
-        def run_steps(k: Any) -> tuple[Any, Any]:
-            total_loss = tf.constant(0.0)
-            total_acc = tf.constant(0.0)
-            for _ in tf.range(k):
-                loss, acc = strategy.run(replica_step)
-                total_loss += strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
-                total_acc += strategy.reduce(tf.distribute.ReduceOp.SUM, acc, axis=None)
-            n = tf.cast(k, tf.float32)
-            return total_loss / n, total_acc / n
-
-        @tf.function(input_signature=[tf.TensorSpec([None, *self.model.input_shape[1:]], tf.float32)])
-        def predict(x: Any) -> Any:
-            return tf.argmax(model(x, training=False), 1, output_type=tf.int32)
-
-        self._run_steps = run_steps
-        self._predict = predict
+        self._compile(replica_step, strategy)
         self.replicas = replicas

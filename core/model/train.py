@@ -128,18 +128,28 @@ class Trainer:
             optimizer.apply(grads, model.trainable_variables)
             return loss_sum / batch, correct_sum / batch
 
+        self._compile(step, tf.distribute.get_strategy())
+
+    def _compile(self, step: Callable[[], tuple[Any, Any]], strategy: Any) -> None:
+        """The graphs of `run_steps` (k training steps per call, each `step` run by `strategy`: the
+        default one runs it once, MirroredStrategy once per replica, summing the replicas' parts) and of
+        `predict`."""
+        import tensorflow as tf  # lazy: TensorFlow takes seconds to import
+
+        model = self.model
+
         @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
         def run_steps(k: Any) -> tuple[Any, Any]:
             total_loss = tf.constant(0.0)
             total_acc = tf.constant(0.0)
             for _ in tf.range(k):
-                loss, acc = step()
-                total_loss += loss
-                total_acc += acc
+                loss, acc = strategy.run(step)
+                total_loss += strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
+                total_acc += strategy.reduce(tf.distribute.ReduceOp.SUM, acc, axis=None)
             n = tf.cast(k, tf.float32)
             return total_loss / n, total_acc / n
 
-        @tf.function(input_signature=[tf.TensorSpec([None, *self.model.input_shape[1:]], tf.float32)])
+        @tf.function(input_signature=[tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)])
         def predict(x: Any) -> Any:
             return tf.argmax(model(x, training=False), 1, output_type=tf.int32)
 
