@@ -123,6 +123,7 @@ class WakebenchApp(App[None]):
     def _after_first_paint(self) -> None:
         self.scan_project()
         self.refresh_ports()
+        self.pane(TrainingPane).show_plots()
 
     @property
     def workbench(self) -> WorkbenchScreen:

@@ -2,8 +2,9 @@
 
 The pane runs the training job (`core.model.train.train` in a worker); its events (`TrainStep`,
 `Validation`) come back here, and the pane keeps the series it plots and redraws the curves at most a few
-times a second. plotext takes a few tenths of a second to import, so the plots are imported in a thread
-and mounted after the first paint.
+times a second. plotext takes a few tenths of a second to import, so the first frame has no plots: they
+are imported in a thread and mounted by `show_plots`, which the app calls once its first frame is on
+screen (and `redraw` calls, for a pane used on its own).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class TrainingPane(Vertical):
         self.total_steps = 0
         self.state = "idle"
         self._dirty = False
+        self._plots_requested = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="buttons"):
@@ -71,7 +73,6 @@ class TrainingPane(Vertical):
     def on_mount(self) -> None:
         self.set_interval(self.REDRAW_EVERY_S, self._redraw_if_dirty)
         self.set_state("idle")
-        self.call_after_refresh(self._load_plots)  # the first frame is drawn without waiting for plotext
 
     # ---- the training job ----------------------------------------------------------------------------
 
@@ -103,6 +104,12 @@ class TrainingPane(Vertical):
     @on(Trained)
     def _trained(self, message: Trained) -> None:
         self.set_state({Outcome.DONE: "done", Outcome.STOPPED: "stopped"}.get(message.outcome, "failed"))
+
+    def show_plots(self) -> None:
+        """Import plotext (in a thread) and mount the two plots, once."""
+        if not self._plots_requested:
+            self._plots_requested = True
+            self._load_plots()
 
     @work(thread=True, group="plots")
     def _load_plots(self) -> None:
@@ -185,6 +192,7 @@ class TrainingPane(Vertical):
         """Draw the curves now (they are also redrawn by a timer as events arrive)."""
         plots = self.query("#train-plots > *")
         if len(plots) < 2:
+            self.show_plots()
             return  # still loading plotext; drawn once mounted
         self._dirty = False
         loss, acc = plots
