@@ -79,6 +79,8 @@ void BoardSerialBegin() { Serial.begin(115200); }
 
 SerialSink* BoardSerial() { return &g_serial_sink; }
 
+int BoardSerialRead() { return Serial.available() > 0 ? Serial.read() : -1; }
+
 bool AudioProviderBegin(char* error, int error_size) {
   if (!g_pdm.begin(kAudioSampleRate)) {
     snprintf(error, error_size, "PDM microphone did not start");

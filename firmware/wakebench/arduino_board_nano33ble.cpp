@@ -98,6 +98,8 @@ void BoardSerialBegin() {
 
 SerialSink* BoardSerial() { return &g_serial_sink; }
 
+int BoardSerialRead() { return Serial.available() > 0 ? Serial.read() : -1; }
+
 bool AudioProviderBegin(char* error, int error_size) {
   PDM.onReceive(OnPdmData);
   if (!PDM.begin(1, kAudioSampleRate)) {

@@ -12,5 +12,7 @@
 const char* BoardName();
 void BoardSerialBegin();
 SerialSink* BoardSerial();
+// The next byte the host sent, or -1 when none is waiting (never blocks).
+int BoardSerialRead();
 
 #endif  // WAKEBENCH_BOARD_H_

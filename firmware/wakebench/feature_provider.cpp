@@ -80,7 +80,7 @@ int FeatureProviderUpdate(const AudioRing& audio, FeatureRingBuffer* ring,
         }
         g_time_ms = SampleToMs(g_next_sample);
         ring->Push(g_frame);
-        if (on_frame != nullptr) on_frame(g_time_ms, g_frame);
+        if (on_frame != nullptr) on_frame(g_time_ms, output.values, g_frame);
         ++frames;
       }
       if (read == 0) break;
