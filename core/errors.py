@@ -109,6 +109,10 @@ class CaptureError(WakebenchError):
     """A capture cannot be made: not enough unbroken audio from the board, no detection, a bad label."""
 
 
+class FirmwareBuildError(WakebenchError):
+    """A firmware build failed, or its output (the linked .elf) is missing or unreadable."""
+
+
 class ArduinoCliError(WakebenchError):
     """arduino-cli is missing or reported a failure."""
 

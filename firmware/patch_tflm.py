@@ -29,9 +29,13 @@ from pathlib import Path
 
 NANO_GUARD = "#if defined(ARDUINO_ARDUINO_NANO33BLE)"
 ERROR_LINE = re.compile(r'^#error "unsupported board"[ \t]*$', re.M)
-ERROR_REPLACEMENT = "// (wakebench patch_tflm.py) no peripherals for this board: the sketch has its own board files"
+ERROR_REPLACEMENT = (
+    "// (wakebench patch_tflm.py) no peripherals for this board: the sketch has its own board files"
+)
 SETUP_GUARD = re.compile(r"^#if defined\(ARDUINO\) && !defined\(ARDUINO_ARDUINO_NANO33BLE\)[ \t]*$", re.M)
-SETUP_OPEN = "#if 0  // (wakebench patch_tflm.py) was: defined(ARDUINO) && !defined(ARDUINO_ARDUINO_NANO33BLE)"
+SETUP_OPEN = (
+    "#if 0  // (wakebench patch_tflm.py) was: defined(ARDUINO) && !defined(ARDUINO_ARDUINO_NANO33BLE)"
+)
 SETUP_OPENED = re.compile(r"^#if 0\b.*\n#define ARDUINO_EXCLUDE_CODE", re.M)
 ULONG = re.compile(r"\bulong\b")
 
@@ -58,7 +62,9 @@ def patch_system_setup(text: str) -> str:
     if SETUP_GUARD.search(text):
         text = SETUP_GUARD.sub(SETUP_OPEN, text, count=1)
     elif not SETUP_OPENED.search(text):
-        raise PatchError("expected the board guard `#if defined(ARDUINO) && !defined(ARDUINO_ARDUINO_NANO33BLE)`")
+        raise PatchError(
+            "expected the board guard `#if defined(ARDUINO) && !defined(ARDUINO_ARDUINO_NANO33BLE)`"
+        )
     return ULONG.sub("unsigned long", text)
 
 

@@ -147,12 +147,18 @@ def model_view(run_path: Path) -> ModelView:
 
 
 def memory_view(config: ProjectConfig, view: ModelView):
-    """(MemoryBudget, board title) of the project's board for this model, or (None, "") when unknown."""
-    from core.board.profiles import get_board, memory_budget
+    """(MemoryBudget, board title) of the project's board for this model, or (None, "") when unknown:
+    the real flash/RAM of a firmware built with this model for this board when the build cache has one,
+    else an estimate."""
+    from core.board.build_cache import find_build
+    from core.board.profiles import built_memory_budget, get_board, memory_budget
 
     if view.size_bytes is None:
         return None, ""
     board = get_board(config.board.profile)
+    build = find_build(view.model_sha8, board.fqbn) if view.model_sha8 else None
+    if build is not None:
+        return built_memory_budget(board, build.size), board.title
     arena = view.arena_allocated or view.arena_bytes or board.default_arena_bytes
     return memory_budget(board, view.size_bytes, arena), board.title
 

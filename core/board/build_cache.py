@@ -30,7 +30,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.board.elf_size import FirmwareSize, read_elf_size
+from core.board.elf_size import FirmwareSize, read_elf_size, read_symbol_size
+from core.errors import FirmwareBuildError
 from core.fileio import write_text_atomic
 
 # Files a sketch folder may hold that the build reads (Arduino compiles .ino, .cpp, .c and .S).
@@ -116,7 +117,9 @@ class BuildSlot:
         their mtimes, and the objects built from them, stay valid; files no longer in the source go."""
         source = Path(source)
         wanted: dict[str, bytes] = {
-            p.name: p.read_bytes() for p in sorted(source.iterdir()) if p.is_file() and p.suffix in SKETCH_SUFFIXES
+            p.name: p.read_bytes()
+            for p in sorted(source.iterdir())
+            if p.is_file() and p.suffix in SKETCH_SUFFIXES
         }
         wanted.update(overrides or {})
         self.sketch_dir.mkdir(parents=True, exist_ok=True)
@@ -132,14 +135,13 @@ class BuildSlot:
                 changed.append(stale.name)
         return sorted(changed)
 
-    def record(self, fqbn: str, model_sha8: str, seconds: float, arena_bytes: int | None = None) -> BuildRecord:
-        """Write build.json for the ELF just linked (sizes read from it) and return it."""
+    def record(self, fqbn: str, model_sha8: str, seconds: float) -> BuildRecord:
+        """Write build.json for the ELF just linked (sizes and arena read from it) and return it."""
         elf = self.elf()
         if elf is None:
-            from core.errors import FirmwareBuildError
-
             raise FirmwareBuildError(f"{self.build_dir}: the build left no .elf", "see the build log")
-        entry = BuildRecord(fqbn, model_sha8, elf, round(seconds, 2), read_elf_size(elf), arena_bytes, time.time())
+        size, arena = read_elf_size(elf), read_symbol_size(elf)
+        entry = BuildRecord(fqbn, model_sha8, elf, round(seconds, 2), size, arena, time.time())
         payload = {
             "fqbn": fqbn,
             "model_sha8": model_sha8,
@@ -148,7 +150,7 @@ class BuildSlot:
             "text": entry.size.text,
             "data": entry.size.data,
             "bss": entry.size.bss,
-            "arena_bytes": arena_bytes,
+            "arena_bytes": arena,
             "finished": entry.finished,
         }
         write_text_atomic(self.record_path, json.dumps(payload, indent=2) + "\n")

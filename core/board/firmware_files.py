@@ -1,4 +1,4 @@
-"""Generate the firmware's model files: `model_data.cc/.h` (the int8 model as a C array) and
+"""Generate the firmware's model files: `model_data.cpp/.h` (the int8 model as a C array) and
 `model_settings.h` (labels, feature and recognizer settings, arena size, input quantization, model hash).
 
 The sketch in firmware/wakebench/ includes only these generated files, so the board always uses the
@@ -24,9 +24,9 @@ from core.fileio import write_text_atomic
 from core.live.recognize import check_cadence, check_settings, queue_capacity
 
 MODEL_DATA_H = "model_data.h"
-MODEL_DATA_CC = "model_data.cc"
+MODEL_DATA_CPP = "model_data.cpp"  # .cpp: Arduino builds compile .c/.cpp/.S sketch files and skip .cc
 MODEL_SETTINGS_H = "model_settings.h"
-GENERATED_FILES = (MODEL_DATA_H, MODEL_DATA_CC, MODEL_SETTINGS_H)
+GENERATED_FILES = (MODEL_DATA_H, MODEL_DATA_CPP, MODEL_SETTINGS_H)
 SKETCH_FILE = "wakebench.ino"
 """A folder holding this file is the sketch (firmware/wakebench/); the generated files go next to it."""
 
@@ -144,7 +144,7 @@ def render_model_data_h() -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_model_data_cc(model: bytes, sha8: str = "") -> str:
+def render_model_data_cpp(model: bytes, sha8: str = "") -> str:
     sha8 = sha8 or model_sha8(model)
     lines = _header(f"Model {sha8}, {len(model)} bytes.")
     lines += ['#include "model_data.h"', "", "alignas(16) const unsigned char g_model[] = {"]
@@ -229,7 +229,7 @@ def render_firmware_files(spec: FirmwareModel) -> dict[str, str]:
     check_firmware_model(spec)
     return {
         MODEL_DATA_H: render_model_data_h(),
-        MODEL_DATA_CC: render_model_data_cc(spec.model, spec.sha8),
+        MODEL_DATA_CPP: render_model_data_cpp(spec.model, spec.sha8),
         MODEL_SETTINGS_H: render_model_settings_h(spec),
     }
 
@@ -265,9 +265,9 @@ def read_generated_files(folder: str | Path) -> dict[str, str]:
     return {name: (folder / name).read_text(encoding="utf-8") for name in GENERATED_FILES}
 
 
-def model_from_model_data_cc(model_data_cc: str) -> bytes:
-    """The model bytes of a generated model_data.cc (the inverse of render_model_data_cc)."""
-    body = model_data_cc.split("g_model[] = {", 1)[-1].split("};", 1)[0]
+def model_from_model_data_cpp(model_data_cpp: str) -> bytes:
+    """The model bytes of a generated model_data.cpp (the inverse of render_model_data_cpp)."""
+    body = model_data_cpp.split("g_model[] = {", 1)[-1].split("};", 1)[0]
     return bytes(int(h, 16) for h in re.findall(r"0x([0-9a-f]{2})", body))
 
 
@@ -314,7 +314,7 @@ def checked_generated_files(
     generated_dir = Path(generated_dir)
     files = read_generated_files(generated_dir)
     found = {
-        MODEL_DATA_CC: model_sha8(model_from_model_data_cc(files[MODEL_DATA_CC])),
+        MODEL_DATA_CPP: model_sha8(model_from_model_data_cpp(files[MODEL_DATA_CPP])),
         MODEL_SETTINGS_H: generated_model_sha8(files[MODEL_SETTINGS_H]),
     }
     stale = [f"{name} holds model {sha or '?'}" for name, sha in found.items() if sha != model_sha8_expected]

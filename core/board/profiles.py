@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from core.board.elf_size import FirmwareSize
 from core.errors import ConfigError
 from core.fileio import write_text_atomic
 
@@ -68,13 +69,16 @@ class BoardProfile:
 
 @dataclass(frozen=True)
 class MemoryBudget:
-    """What wakebench knows it adds to a board's memory; the TFLM runtime and the board core come on
-    top (arduino-cli's compile output has the full figures)."""
+    """Flash and RAM use against a board's totals: real figures from a linked firmware (`measured`), or
+    an estimate of what wakebench adds (model, arena, sketch buffers) without the TFLM runtime and the
+    board core, which come on top."""
 
     flash_used: int
     flash_total: int
     ram_used: int
     ram_total: int
+    measured: bool = False
+    """True: text+data and data+bss of a built ELF (core.board.elf_size); False: an estimate."""
 
     @property
     def flash_fraction(self) -> float:
@@ -175,9 +179,17 @@ def get_board(name: str, directory: str | Path = BOARDS_DIR) -> BoardProfile:
 
 
 def memory_budget(profile: BoardProfile, model_bytes: int, arena_bytes: int) -> MemoryBudget:
-    """Flash taken by the model, RAM by the arena and the sketch's own buffers, against the board's totals."""
+    """Estimate: flash taken by the model, RAM by the arena and the sketch's own buffers, against the
+    board's totals."""
     return MemoryBudget(
         model_bytes, profile.flash_bytes, arena_bytes + SKETCH_BUFFER_BYTES, profile.ram_bytes
+    )
+
+
+def built_memory_budget(profile: BoardProfile, size: FirmwareSize) -> MemoryBudget:
+    """Real use of a linked firmware: text+data in flash, data+bss in RAM (the arena is in bss)."""
+    return MemoryBudget(
+        size.flash_bytes, profile.flash_bytes, size.ram_bytes, profile.ram_bytes, measured=True
     )
 
 

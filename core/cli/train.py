@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="export a run: int8 model.tflite, C files, report (checked in the TFLM interpreter)",
         description="Convert RUN's model to full-integer int8 TFLite, refuse it if the firmware cannot run "
         "it, measure its tensor arena in the TFLM interpreter, compare float and int8 accuracy on the test "
-        "split, and write model.tflite, model_data.cc/.h, model_settings.h and report.json into RUN. "
+        "split, and write model.tflite, model_data.cpp/.h, model_settings.h and report.json into RUN. "
         "--firmware-dir then copies the three C files into the sketch folder (firmware/wakebench).",
     )
     p.add_argument("run_name", metavar="RUN", help="run folder, id under runs/, or latest")
@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--firmware-dir",
         type=Path,
         metavar="DIR",
-        help="also write model_data.cc/.h and model_settings.h into this sketch folder (holds wakebench.ino)",
+        help="also write model_data.cpp/.h and model_settings.h into this sketch folder (holds wakebench.ino)",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the report")
     p.set_defaults(run=cmd_export)

@@ -33,6 +33,8 @@ class ModelInfo:
     input_type: str
     output_shape: tuple[int, ...]
     output_type: str
+    per_channel_dense: bool = False
+    """A FULLY_CONNECTED layer has per-channel weight scales (the board's TFLM cannot run it right)."""
 
 
 def firmware_ops() -> tuple[str, ...]:
@@ -78,6 +80,10 @@ def convert_int8(model: Any, representative: np.ndarray, features: FeatureSettin
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    # One weight scale per dense layer: the board's TFLM (Arduino_TensorFlowLite, 2023) applies only the
+    # first scale of per-channel FULLY_CONNECTED weights, so with TF's default per-channel dense weights
+    # the board's scores differ from the PC's (found by tests/firmware/test_firmware_in_the_loop.py).
+    converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     return compact(_convert(converter))
 
 
@@ -143,10 +149,13 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
     types = {v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
     ops = []
+    per_channel_dense = False
     for graph in model.subgraphs:
         for op in graph.operators if graph.operators is not None else []:
             code = runtime.get_builtin_code_from_operator_code(model.operatorCodes[op.opcodeIndex])
             name = names.get(code, f"op #{code}")
+            if name == "FULLY_CONNECTED":
+                per_channel_dense |= _scale_count(graph.tensors[op.inputs[1]]) > 1
             if name == "CUSTOM":
                 name = f"CUSTOM({model.operatorCodes[op.opcodeIndex].customCode.decode(errors='replace')})"
             if name not in ops:
@@ -164,7 +173,14 @@ def inspect_model(model_bytes: bytes) -> ModelInfo:
         input_type=types.get(inp.type, str(inp.type)),
         output_shape=tuple(int(d) for d in out.shape),
         output_type=types.get(out.type, str(out.type)),
+        per_channel_dense=per_channel_dense,
     )
+
+
+def _scale_count(tensor: Any) -> int:
+    quantization = tensor.quantization
+    scales = quantization.scale if quantization is not None else None
+    return 0 if scales is None else len(scales)
 
 
 def _check_runnable(info: ModelInfo) -> None:
@@ -178,6 +194,12 @@ def _check_runnable(info: ModelInfo) -> None:
         )
     if info.subgraphs != 1:
         raise IncompatibleModelError(f"the model has {info.subgraphs} subgraphs; the firmware runs one")
+    if info.per_channel_dense:
+        raise IncompatibleModelError(
+            "a FULLY_CONNECTED layer has per-channel weight scales; the board's TFLM uses one scale per layer "
+            "and would compute other scores than the PC",
+            "export with wakebench export (it quantizes dense layers per tensor)",
+        )
 
 
 def check_model(model_bytes: bytes, features: FeatureSettings, n_labels: int) -> ModelInfo:

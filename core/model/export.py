@@ -2,7 +2,7 @@
 TFLite and checked against what the firmware can run (core.model.convert), measured and tested in the TFLM
 interpreter (core.model.tflm, core.model.metrics), and turned into C files (core.board.firmware_files).
 
-Writes into the run folder: model.tflite, model_data.cc/.h and model_settings.h, and report.json (model
+Writes into the run folder: model.tflite, model_data.cpp/.h and model_settings.h, and report.json (model
 bytes, ops, measured arena, float vs int8 accuracy on the test split, confusion). report.json is written
 last, so a run with a report is completely exported. install_firmware_files then puts the run's three
 generated files, unchanged, into the sketch folder (firmware/wakebench/).
@@ -149,7 +149,7 @@ def export_run(
 
 
 def install_firmware_files(run: RunDir | str | Path, sketch_dir: str | Path) -> list[Path]:
-    """Write an exported run's model_data.cc, model_data.h and model_settings.h into the sketch folder
+    """Write an exported run's model_data.cpp, model_data.h and model_settings.h into the sketch folder
     (atomically; nothing else there is touched) and return their paths.
 
     The files are copied as export generated them, not generated again, so the board gets exactly what

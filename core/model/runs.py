@@ -4,7 +4,7 @@
     run.json           where the data came from (project folder, extra folders) and the run's state
     metrics.jsonl      one JSON object per training event (steps, validations, checkpoints), appended
     checkpoints/       ckpt-<step>.npz: model and optimizer variables, random state, step (latest two kept)
-    model.tflite, model_data.cc, model_data.h, model_settings.h, report.json   written by export
+    model.tflite, model_data.cpp, model_data.h, model_settings.h, report.json   written by export
     build/<profile>/   firmware builds of the run's model for a board profile
 
 This module is the one place that knows that layout: everything else asks a `RunDir` for its paths and
@@ -298,7 +298,7 @@ class RunDir:
 
     @property
     def generated_paths(self) -> dict[str, Path]:
-        """The firmware files export generates here (model_data.h/.cc, model_settings.h): name -> path."""
+        """The firmware files export generates here (model_data.h/.cpp, model_settings.h): name -> path."""
         return {name: self.path / name for name in GENERATED_FILES}
 
     def build_dir(self, profile: str) -> Path:

@@ -59,8 +59,13 @@ void BoardSerialBegin() {}
 SerialSink* BoardSerial() { return &g_sink; }
 
 int BoardSerialRead() {
-  if (*g_commands == '\0') return -1;
-  const char c = *g_commands++;
+  if (g_commands == nullptr) return -1;
+  const char c = *g_commands;
+  if (c == '\0') {
+    g_commands = nullptr;  // The last command ends with the input.
+    return '\n';
+  }
+  ++g_commands;
   return c == ';' ? '\n' : c;
 }
 
@@ -112,7 +117,8 @@ int main(int argc, char** argv) {
 
   WakebenchSetup();
   // Commands are read by loop(); let it take them all before the first audio arrives.
-  while (*g_commands != '\0') WakebenchLoop();
+  if (*g_commands == '\0') g_commands = nullptr;
+  while (g_commands != nullptr) WakebenchLoop();
   int16_t chunk[kChunkSamples];
   size_t got;
   while ((got = fread(chunk, sizeof(int16_t), kChunkSamples, pcm)) > 0) {

@@ -1,4 +1,4 @@
-// Host driver: compiles the generated model_settings.h and model_data.cc (include path given by the
+// Host driver: compiles the generated model_settings.h and model_data.cpp (include path given by the
 // build) and prints what the firmware would see, one "name value" per line.
 
 #include <stdio.h>

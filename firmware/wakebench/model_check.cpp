@@ -16,6 +16,29 @@ bool IsFirmwareOp(tflite::BuiltinOperator op) {
   return false;
 }
 
+// More than one weight scale on a FULLY_CONNECTED layer: this TFLM applies only the first one.
+bool HasPerChannelDenseWeights(const tflite::Model* model) {
+  const auto* subgraphs = model->subgraphs();
+  if (subgraphs == nullptr) return false;
+  for (unsigned int g = 0; g < subgraphs->size(); ++g) {
+    const tflite::SubGraph* graph = subgraphs->Get(g);
+    if (graph->operators() == nullptr || graph->tensors() == nullptr) continue;
+    for (unsigned int i = 0; i < graph->operators()->size(); ++i) {
+      const tflite::Operator* op = graph->operators()->Get(i);
+      const auto* code = model->operator_codes()->Get(op->opcode_index());
+      if (tflite::GetBuiltinCode(code) != tflite::BuiltinOperator_FULLY_CONNECTED) continue;
+      if (op->inputs() == nullptr || op->inputs()->size() < 2) continue;
+      const tflite::Tensor* weights = graph->tensors()->Get(op->inputs()->Get(1));
+      const auto* quantization = weights->quantization();
+      if (quantization != nullptr && quantization->scale() != nullptr &&
+          quantization->scale()->size() > 1) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 bool HasShape(const TfLiteTensor* tensor, const int* dims, int count) {
   if (tensor->dims == nullptr || tensor->dims->size != count) return false;
   for (int i = 0; i < count; ++i) {
@@ -55,6 +78,11 @@ bool CheckModelOps(const tflite::Model* model, char* error, int error_size) {
                tflite::EnumNameBuiltinOperator(op));
       return false;
     }
+  }
+  if (HasPerChannelDenseWeights(model)) {
+    snprintf(error, error_size,
+             "FULLY_CONNECTED weights are per-channel; this TFLM uses one scale (re-export)");
+    return false;
   }
   return true;
 }

@@ -46,7 +46,7 @@ def test_install_writes_the_runs_generated_files_and_nothing_else(exported, sket
     assert sorted(after) == sorted(before)  # no new files, no temporary files left behind
     for name in GENERATED_FILES:
         assert after[name] == (run.path / name).read_bytes(), name
-    for name in ("model_data.cc", "model_settings.h"):  # model_data.h is the same for every model
+    for name in ("model_data.cpp", "model_settings.h"):  # model_data.h is the same for every model
         assert after[name] != before[name], f"{name} still holds the committed default model"
     assert {n: b for n, b in after.items() if n not in GENERATED_FILES} == {
         n: b for n, b in before.items() if n not in GENERATED_FILES
@@ -97,7 +97,7 @@ def test_an_unexported_or_half_exported_run_is_refused(run_copy, sketch):
     report = json.loads(run_copy.report_path.read_text())
     run_copy.report_path.write_text(json.dumps({**report, "model_sha8": "0badf00d"}))
     with pytest.raises(
-        ExportError, match=r"model_data\.cc holds model .* report\.json describes model 0badf00d"
+        ExportError, match=r"model_data\.cpp holds model .* report\.json describes model 0badf00d"
     ):
         install_firmware_files(run_copy, sketch)
 

@@ -66,7 +66,7 @@ def test_int8_accuracy_in_the_report_is_what_tflm_gives_on_the_test_split(export
 
 def test_generated_c_files_carry_the_model_and_its_settings(exported):
     run, report = exported
-    cc = (run.path / "model_data.cc").read_text()
+    cc = (run.path / "model_data.cpp").read_text()
     assert "alignas(16) const unsigned char g_model[]" in cc
     assert f"g_model_len = {report.model_bytes};" in cc
     data = bytes(int(h, 16) for h in re.findall(r"0x([0-9a-f]{2})", cc))

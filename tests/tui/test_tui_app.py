@@ -424,7 +424,7 @@ async def test_export_from_the_model_pane_writes_the_model_and_report(exported_p
     project = tmp_path / "demo"
     shutil.copytree(exported_project, project)
     (run,) = list_runs(project)
-    for name in ("model.tflite", "report.json", "model_data.cc"):
+    for name in ("model.tflite", "report.json", "model_data.cpp"):
         (run.path / name).unlink()
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -435,7 +435,7 @@ async def test_export_from_the_model_pane_writes_the_model_and_report(exported_p
         await settle(pilot)
         await settle(pilot)
         assert not isinstance(app.screen, ErrorDialog), app.screen.messages
-        assert run.model_path.is_file() and (run.path / "model_data.cc").is_file()
+        assert run.model_path.is_file() and (run.path / "model_data.cpp").is_file()
         assert f"int8  {run.report.model_bytes:,} B" in static_text(app, "#model-summary")
 
 

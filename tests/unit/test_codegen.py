@@ -11,7 +11,7 @@ import pytest
 
 from core.board.firmware_files import (
     FIRMWARE_OPS,
-    MODEL_DATA_CC,
+    MODEL_DATA_CPP,
     MODEL_SETTINGS_H,
     _float_literal,
     arena_with_margin,
@@ -46,7 +46,7 @@ def array_bytes(cc_text: str) -> bytes:
 
 def test_model_array_holds_the_exact_bytes_aligned():
     files = render_firmware_files(spec())
-    cc = files[MODEL_DATA_CC]
+    cc = files[MODEL_DATA_CPP]
     assert array_bytes(cc) == MODEL
     assert "alignas(16) const unsigned char g_model[]" in cc
     assert f"const unsigned int g_model_len = {len(MODEL)};" in cc
@@ -111,8 +111,8 @@ def test_values_the_board_cannot_hold_are_refused(changes, message):
 
 def test_write_puts_three_files(tmp_path):
     written = write_firmware_files(spec(), tmp_path / "fw")
-    assert sorted(p.name for p in written) == ["model_data.cc", "model_data.h", "model_settings.h"]
-    assert array_bytes((tmp_path / "fw" / "model_data.cc").read_text()) == MODEL
+    assert sorted(p.name for p in written) == ["model_data.cpp", "model_data.h", "model_settings.h"]
+    assert array_bytes((tmp_path / "fw" / "model_data.cpp").read_text()) == MODEL
     assert not list((tmp_path / "fw").glob(".*tmp"))
 
 

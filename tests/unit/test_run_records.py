@@ -117,8 +117,8 @@ def test_the_run_folder_layout_is_known_in_one_place(tmp_path):
     run = RunDir.of(tmp_path, "20260101-000000-stop-go")
     assert run.path == tmp_path / "runs" / "20260101-000000-stop-go"
     assert run.model_path == run.path / "model.tflite"
-    assert set(run.generated_paths) == {"model_data.h", "model_data.cc", "model_settings.h"}
-    assert run.generated_paths["model_data.cc"] == run.path / "model_data.cc"
+    assert set(run.generated_paths) == {"model_data.h", "model_data.cpp", "model_settings.h"}
+    assert run.generated_paths["model_data.cpp"] == run.path / "model_data.cpp"
     assert run.build_dir("edgebadge") == run.path / "build" / "edgebadge"
     assert run.checkpoint_dir == run.path / "checkpoints"
 

@@ -127,7 +127,8 @@ class ModelPane(Vertical):
         self.show_model(None, None)
 
     def show_model(self, view: ModelView | None, budget: MemoryBudget | None = None, board: str = "") -> None:
-        """The picked run; `budget` (core.boards.memory_budget) draws the flash and RAM bars of `board`."""
+        """The picked run; `budget` (core.board.profiles: a built firmware's or an estimate) draws the flash and
+        RAM bars of `board`."""
         summary = self.query_one("#model-summary", Static)
         confusion = self.query_one("#model-confusion", Static)
         if view is None:
@@ -148,8 +149,12 @@ class ModelPane(Vertical):
             lines.append(
                 f"RAM   {_bar(budget.ram_fraction)} {budget.ram_used / 1024:.1f}/{budget.ram_total / 1024:.0f} KB"
             )
-            if board:
-                lines.append(f"[dim]on {board}[/]")
+            source = (
+                "built firmware"
+                if budget.measured
+                else "estimate: model + buffers, without TFLM and the core"
+            )
+            lines.append(f"[dim]{source}{f' on {board}' if board else ''}[/]")
         if view.arena_bytes is not None:
             allocated = f" ({view.arena_allocated:,} reserved)" if view.arena_allocated else ""
             lines.append(f"arena {view.arena_bytes:,} B{allocated}")
