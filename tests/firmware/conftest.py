@@ -9,10 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from host_build import SKETCH_DIR, build_fil, make, tflm_library
-
-EDGEBADGE_FQBN = "adafruit:samd:adafruit_pybadge_m4:usbstack=tinyusb"
-NANO_FQBN = "arduino:mbed_nano:nano33ble"
+from host_build import EDGEBADGE_FQBN, SKETCH_DIR, build_fil, make, offline_build_or_skip, tflm_library
 
 
 @pytest.fixture(scope="session")
@@ -22,14 +19,6 @@ def host_build(tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("firmware_host")
     make(build, "all")
     return build
-
-
-def offline_build_or_skip() -> None:
-    from core.board.offline_build import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"real firmware build not possible here: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -47,17 +36,11 @@ def edgebadge_build():
 
 @pytest.fixture(scope="session")
 def exported_run(tmp_path_factory) -> Path:
-    """A tiny stop/go run trained and exported in this session (~10 s): 'any exported run'."""
-    from tests.live.tiny_model import train_tiny_run
+    """A tiny stop/go run trained and exported in this session (shared with tests/live and tests/board):
+    'any exported run'."""
+    from tests.live.tiny_model import session_tiny_run
 
-    return train_tiny_run(tmp_path_factory.mktemp("fw_project"))
-
-
-def run_firmware_files(run: Path) -> dict[str, bytes]:
-    """The generated files export wrote into a run, as overrides for a staged sketch."""
-    from core.board.firmware_files import GENERATED_FILES
-
-    return {name: (run / name).read_bytes() for name in GENERATED_FILES}
+    return session_tiny_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 HOST_DIR = ROOT / "firmware" / "host"
 SKETCH_DIR = ROOT / "firmware" / "wakebench"
+EDGEBADGE_FQBN = "adafruit:samd:adafruit_pybadge_m4:usbstack=tinyusb"
+NANO_FQBN = "arduino:mbed_nano:nano33ble"
 
 
 def make(build_dir: Path, *targets: str, **variables: str) -> subprocess.CompletedProcess:
@@ -72,3 +74,21 @@ def build_fil(sketch: Path, build_dir: Path, library: Path) -> Path:
         TFLM_BUILD_DIR=str(tflm_dir),
     )
     return build_dir / "wakebench_host"
+
+
+# --- real Arduino builds (offline tree) ----------------------------------------------------------
+def offline_build_or_skip() -> None:
+    import pytest
+
+    from core.board.offline_build import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"real firmware build not possible here: {reason}")
+
+
+def run_firmware_files(run: Path) -> dict[str, bytes]:
+    """The generated files export wrote into a run, as overrides for a staged sketch."""
+    from core.board.firmware_files import GENERATED_FILES
+
+    return {name: (run / name).read_bytes() for name in GENERATED_FILES}

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_firmware_files
-from host_build import SKETCH_DIR, build_fil
+from host_build import SKETCH_DIR, build_fil, run_firmware_files
 
 from core.board.firmware_files import model_from_model_data_cpp
 from core.board.protocol import (
@@ -46,7 +45,7 @@ DEFAULT_LABELS = ["_silence_", "_unknown_", "stop", "go"]
 @pytest.fixture(scope="module")
 def keyword_audio() -> np.ndarray:
     """stop/go three times each and three other words, over pink noise, as int16 (~25 s)."""
-    from core.audio.wav import to_int16
+    from core.audio.samples import to_int16
 
     return to_int16(espeak_stream(["stop", "go"], repeats=3, seed=7).audio)
 

@@ -9,8 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import run_firmware_files
-from host_build import SKETCH_DIR, build_fil
+from host_build import SKETCH_DIR, build_fil, run_firmware_files
 
 from core.board.firmware_files import MODEL_DATA_CPP, render_model_data_cpp
 from core.board.protocol import BoardErrorLine, FeatureFrame, Scores, parse_line
