@@ -137,6 +137,20 @@ class TrainingSettings:
     seed: int = doc(0, "Random seed of training.")
 
 
+# The seed's augmentation (TF speech_commands: time shift and background noise only): the values of the
+# TrainingSettings fields that turn every added augmentation off, for the seed's recipe and for tiny
+# test models whose few hundred steps cannot learn through rooms, cheap microphones and -5 dB noise.
+SEED_AUGMENTATION: dict[str, Any] = {
+    "noise_snr_db": [],
+    "reverb_probability": 0.0,
+    "eq_probability": 0.0,
+    "speed_probability": 0.0,
+    "gain_db": [],
+    "spec_time_masks": 0,
+    "spec_freq_masks": 0,
+}
+
+
 @dataclass(frozen=True)
 class RecognizerSettings:
     """Posterior smoothing, the same on the PC and on the board (generated into model_settings.h)."""

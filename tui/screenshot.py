@@ -16,7 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import PROJECT_FILE, DataSettings, ProjectConfig, TrainingSettings, save_config
+from core.config import (
+    PROJECT_FILE,
+    SEED_AUGMENTATION,
+    DataSettings,
+    ProjectConfig,
+    TrainingSettings,
+    save_config,
+)
 
 SIZE = (160, 48)
 
@@ -29,7 +36,7 @@ def make_demo_project(root: Path) -> Path:
 
     root.mkdir(parents=True, exist_ok=True)
     training = TrainingSettings(
-        steps=[400, 100], learning_rates=[0.001, 0.0001], batch_size=50, eval_every=50
+        steps=[400, 100], learning_rates=[0.001, 0.0001], batch_size=50, eval_every=50, **SEED_AUGMENTATION
     )
     config = ProjectConfig(words=["stop", "go"], data=DataSettings(synth_per_word=60), training=training)
     save_config(config, root / PROJECT_FILE)

@@ -26,6 +26,7 @@ import os
 import random
 import shutil
 import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -381,7 +382,9 @@ def _run(
 ) -> Iterator[tuple[str, int]]:
     """Render tasks, yielding (folder, jobs done) as they finish; in-process when workers == 1."""
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(tasks) <= 1:
+    # SVOX Pico crashes (SIGSEGV) in a process that has loaded TensorFlow, whose libraries' global
+    # symbols clash with Pico's: then even a single task is rendered in a clean spawned worker.
+    if (workers <= 1 or len(tasks) <= 1) and "tensorflow" not in sys.modules:
         if make_background:
             _check(cancel)
             yield BACKGROUND_NOISE_DIR, render_background(out, seed)

@@ -46,8 +46,8 @@ class PicoBackend(SpeechBackend):
                 "SVOX Pico is not installed (the py-nanotts package is missing)",
                 "install it with `pip install py-nanotts`",
             ) from None
-        _zeroed_large_allocations()
         self._tts = NanoTTS()
+        self._fixed_malloc = False  # set on first use: only processes that speak change malloc's settings
         self._lock = threading.Lock()
 
     def speak(self, text: str, speaker: Speaker) -> np.ndarray:
@@ -55,6 +55,9 @@ class PicoBackend(SpeechBackend):
         pitch = float(np.clip(2.0 ** ((speaker.pitch - 50) / 50), 0.5, 2.0))
         speed = float(np.clip(speaker.speed / 175, 0.2, 5.0))
         with self._lock, _predictable_malloc():
+            if not self._fixed_malloc:
+                _zeroed_large_allocations()
+                self._fixed_malloc = True
             pcm = self._tts.speak(text, voice=speaker.voice, speed=speed, pitch=pitch, volume=0.5)
         audio = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0
         if not len(audio) or np.max(np.abs(audio)) < 0.01:
@@ -78,7 +81,9 @@ class PicoBackend(SpeechBackend):
 
 
 _M_MMAP_THRESHOLD, _M_PERTURB = -3, -6  # glibc malloc.h
-_PERTURB_BYTE = 0x5A
+# glibc fills new blocks with this byte XOR 0xFF: 0xFF gives zeros, the same as Pico's first run on a
+# fresh heap sees (other fill bytes made its uninitialised reads follow garbage pointers and crash).
+_PERTURB_BYTE = 0xFF
 
 
 def _mallopt() -> Callable[[int, int], int] | None:
@@ -101,8 +106,8 @@ def _zeroed_large_allocations() -> None:
 
 @contextlib.contextmanager
 def _predictable_malloc() -> Iterator[None]:
-    """While Pico speaks, glibc fills new heap blocks with a fixed byte instead of whatever was freed
-    there before (M_PERTURB), so its uninitialised reads see the same bytes whatever ran earlier."""
+    """While Pico speaks, glibc fills new heap blocks with zeros instead of whatever was freed there
+    before (M_PERTURB), so its uninitialised reads see the same bytes whatever ran earlier."""
     mallopt = _mallopt()
     if mallopt is not None:
         mallopt(_M_PERTURB, _PERTURB_BYTE)

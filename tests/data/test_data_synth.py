@@ -11,6 +11,7 @@ import pytest
 
 from core.audio.files import probe_audio, read_audio
 from core.config import DataSettings, ProjectConfig
+from core.data import synth as synth_module
 from core.data import synth_backends
 from core.data.dataset import build_index
 from core.data.split_rule import which_set
@@ -372,3 +373,26 @@ def test_missing_mbrola_voices_say_what_to_install(monkeypatch, tmp_path):
 
 def test_the_default_engines_are_in_the_project_settings():
     assert DataSettings().synth_engines == list(DEFAULT_ENGINES)
+
+
+def test_with_tensorflow_loaded_even_one_worker_renders_in_a_clean_process(tmp_path, monkeypatch, small_set):
+    # Pico crashes in a process that has loaded TensorFlow; such a parent renders in a spawned worker.
+    out, _, _ = small_set
+    spawned = []
+    real = synth_module.ProcessPoolExecutor
+
+    def recording_pool(*args, **kwargs):
+        spawned.append(kwargs.get("max_workers"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(synth_module, "ProcessPoolExecutor", recording_pool)
+    monkeypatch.setitem(
+        sys.modules, "tensorflow", sys.modules["numpy"]
+    )  # stands in: only its presence counts
+    again = tmp_path / "again"
+    synthesize_dataset(["stop", "hey bench"], again, seed=7, workers=1, **SMALL)
+    assert spawned == [1]
+    for folder in ("stop", "hey_bench"):
+        assert {p.name: p.read_bytes() for p in _wavs(again / folder)} == {
+            p.name: p.read_bytes() for p in _wavs(out / folder)
+        }

@@ -72,7 +72,7 @@ def write_clips(
         for n in range(per_speaker):
             text = word + ("", "!", "?")[n % 3]
             jobs.append(ClipJob(f"{word}/{prefix}{s.id}_nohash_{n}.wav", text, s, 0.8))
-    render_clips("espeak", str(root), jobs)
+    render_clips(str(root), jobs)
     return [root / j.path for j in jobs]
 
 

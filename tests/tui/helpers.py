@@ -64,7 +64,7 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
 
 def tiny_config(synthetic_dir: Path, steps: int = 20) -> ProjectConfig:
     """stop/go trained for `steps` steps on small batches: seconds, not minutes."""
-    from core.config import TrainingSettings
+    from core.config import SEED_AUGMENTATION, TrainingSettings
 
     training = TrainingSettings(
         steps=[steps],
@@ -73,5 +73,6 @@ def tiny_config(synthetic_dir: Path, steps: int = 20) -> ProjectConfig:
         eval_every=10,
         checkpoint_every=10,
         augment_variants=1,
+        **SEED_AUGMENTATION,  # plumbing tests: a model this small must learn its clips, not rooms and noise
     )
     return ProjectConfig(data=DataSettings(synthetic_dir=str(synthetic_dir)), training=training)
