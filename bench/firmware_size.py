@@ -14,6 +14,7 @@ linked here (its precompiled libmbed.a is not obtainable), so only the EdgeBadge
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ from core.board.profiles import get_board  # noqa: E402
 
 def setting(name: str) -> str:
     text = (SKETCH_DIR / "model_settings.h").read_text()
-    return text.split(f"{name} = ", 1)[1].split(";", 1)[0].strip('"')
+    return re.search(rf"\b{name}(?:\[\])? = ([^;]+);", text)[1].strip('"')
 
 
 def build_or_die(fqbn: str, label: str, **kwargs):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.board.build_cache import BuildRecord, BuildSlot
+from core.errors import FirmwareBuildError
 
 ROOT = Path(__file__).resolve().parents[2]
 SKETCH_DIR = ROOT / "firmware" / "wakebench"
@@ -111,7 +112,7 @@ def compile_sketch(
     compile and link it for `fqbn`. A failed compile is a result with the log, not an exception."""
     tree = tree or find_offline_tree()
     if tree is None:
-        raise FileNotFoundError(unavailable_reason())
+        raise FirmwareBuildError(f"cannot build offline: {unavailable_reason()}")
     slot = BuildSlot.for_build(fqbn, tree_components(tree), sketch.name, root)
     with slot.lock():
         slot.stage(sketch, overrides)
