@@ -88,6 +88,8 @@ RANGES: dict[str, Range] = {
     "training.background_volume": Range(0.0, 1.0),
     "training.background_frequency": Range(0.0, 1.0),
     "training.augment_variants": Range(1, 1000),
+    "training.warmup_ms": Range(0, 10_000),
+    "training.context_speech": Range(0.0, 1.0),
     "training.seed": Range(0),
     # recognizer: what the firmware can hold (uint8 threshold, int32 times)
     "recognizer.average_window_ms": Range(1, 60_000),
@@ -95,6 +97,7 @@ RANGES: dict[str, Range] = {
     "recognizer.suppression_ms": Range(0, 600_000),
     "recognizer.minimum_count": Range(0, 1000),
     "recognizer.inference_every_frames": Range(1),
+    "recognizer.target_fa_per_hour": Range(0.0, 1000.0),
     # board
     "board.baud": Range(1, 10_000_000),
     # loop: a fine-tuning must train, and the new clips may not crowd out everything else
@@ -120,6 +123,7 @@ CROSS_CHECKED = (
     "board.private_toolchain",
     "features.enable_pcan",
     "features.enable_log",
+    "training.keep_word_inside",  # a flag
     "training.steps",
     "training.learning_rates",
 )

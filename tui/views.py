@@ -14,7 +14,7 @@ from core.config import ProjectConfig
 from core.errors import WakebenchError
 from core.events import TrainStep, Validation
 from tui.widgets.board import PortInfo
-from tui.widgets.model import ModelView, RunRow
+from tui.widgets.model import CalibrationView, ModelView, RunRow
 
 if TYPE_CHECKING:
     from core.board.profiles import MemoryBudget
@@ -143,7 +143,29 @@ def model_view(run_path: Path) -> ModelView:
         int8_accuracy=report.int8_accuracy,
         confusion=report.confusion,
         model_sha8=report.model_sha8,
+        calibration=calibration_view(report.calibration),
     )
+
+
+def calibration_view(data: dict | None) -> CalibrationView | None:
+    """report.json's calibration as the Model pane shows it (None before a calibrated export)."""
+    if not data:
+        return None
+    try:
+        return CalibrationView(
+            window_ms=int(data["average_window_ms"]),
+            threshold=int(data["detection_threshold"]),
+            frr=data.get("frr"),
+            fa_per_hour=data.get("fa_per_hour"),
+            target_fa_per_hour=float(data["target_fa_per_hour"]),
+            met=bool(data["met"]),
+            negative_hours=float(data.get("negative_hours", 0.0)),
+            curve=[
+                (int(p["threshold"]), float(p["frr"]), float(p["fa_per_hour"])) for p in data.get("curve", [])
+            ],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # a report of another version: show the model without the curve
 
 
 def memory_view(config: ProjectConfig, view: ModelView):

@@ -24,7 +24,7 @@ from core.events import CancelToken
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train a keyword model (micro_speech recipe) into runs/<id>/",
+        help="train a keyword model into runs/<id>/",
         description="Train the model on the project's data and write runs/<id>/ (config, metrics.jsonl, "
         "checkpoints). Without a wakebench.toml and without --data, the default synthetic set for the "
         "words is made first, so `wakebench train --words stop,go` works on a fresh machine. Ctrl-C saves "
@@ -34,9 +34,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--data", nargs="+", metavar="DIR", default=[], help="extra folders in Speech Commands layout"
     )
-    p.add_argument("--steps", type=_ints, help="steps per learning-rate phase (default: 15000,3000)")
-    p.add_argument("--lr", type=_floats, help="learning rate per phase (default: 0.001,0.0001)")
-    p.add_argument("--model", help="model architecture (default: tiny_conv)")
+    p.add_argument("--steps", type=_ints, help="steps per learning-rate phase (default: the recipe's)")
+    p.add_argument("--lr", type=_floats, help="learning rate per phase (default: the recipe's)")
+    p.add_argument("--model", help="model architecture (default: the recipe's)")
+    p.add_argument(
+        "--recipe",
+        help="start from a named recipe: default (streaming-true, ~3 min) or seed (micro_speech's 18,000 steps); "
+        "--steps/--lr/--model still override it",
+    )
     p.add_argument("--run-dir", type=Path, help="folder of the new run (default: runs/<date>-<time>-<words>)")
     p.add_argument(
         "--resume", metavar="RUN", help="continue RUN (a run folder, an id under runs/, or latest)"
@@ -71,13 +76,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = subparsers.add_parser(
         "eval",
-        help="accuracy of an exported run on a folder (int8 model in the TFLM interpreter)",
+        help="accuracy of an exported run on a folder, or its streaming FRR and false accepts per hour",
         description="Run RUN's int8 model in the TFLM interpreter on every clip of DIR (Speech Commands "
         "layout; folders that are not labels count as _unknown_) and print accuracy, per-class accuracy and "
-        "the confusion matrix (rows: true labels, columns: predictions).",
+        "the confusion matrix (rows: true labels, columns: predictions). With --stream: lay the keyword "
+        "clips inside phrases of other words and the other words into continuous speech, run it all "
+        "through the live detection path (as `detect` and the board) and print the false-reject rate and "
+        "false accepts per hour per word; without --data the run's testing split is used.",
     )
     p.add_argument("run_name", metavar="RUN", help="run folder, id under runs/, or latest")
-    p.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder to evaluate on")
+    p.add_argument("--data", type=Path, metavar="DIR", help="folder to evaluate on")
+    p.add_argument("--stream", action="store_true", help="streaming metrics: FRR and FA/h per word")
+    p.add_argument(
+        "--negatives",
+        nargs="+",
+        default=[],
+        metavar="WAV",
+        help="with --stream: long recordings without the keywords, for false accepts per hour",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line; the last is the result")
     p.set_defaults(run=cmd_eval)
 
@@ -130,6 +146,10 @@ def _quiet_tensorflow() -> None:
 
 def training_config(args: argparse.Namespace, config: ProjectConfig) -> ProjectConfig:
     """The project config with the command-line overrides applied."""
+    if args.recipe:
+        from core.model.recipes import apply_recipe
+
+        config = apply_recipe(config, args.recipe)
     t = config.training
     changes = {}
     if args.steps:
@@ -149,7 +169,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         given = [
             f"--{name.replace('_', '-')}"
-            for name in ("words", "steps", "lr", "model", "run_dir")
+            for name in ("words", "steps", "lr", "model", "recipe", "run_dir")
             if getattr(args, name)
         ]
         given += ["--data"] if args.data else []
@@ -236,6 +256,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.stream:
+        return _stream_eval(args)
+    if args.data is None:
+        raise ConfigError(
+            "eval needs --data DIR (or --stream)", "e.g. wakebench eval latest --data data/synthetic"
+        )
+    if args.negatives:
+        raise ConfigError("--negatives is for --stream", "add --stream")
     _quiet_tensorflow()
     from core.model.evaluate import evaluate_folder  # lazy: the model stack
     from core.model.runs import resolve_run  # lazy: the model stack
@@ -255,4 +283,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
         out.write(" " * (width + 2) + " ".join(f"{label[:8]:>8}" for label in result.labels) + "\n")
         for label, row in zip(result.labels, result.confusion, strict=True):
             out.write(f"  {label:<{width}}" + " ".join(f"{n:>8}" for n in row) + "\n")
+    return 0
+
+
+def _stream_eval(args: argparse.Namespace) -> int:
+    from core.model.runs import resolve_run  # lazy: the model stack
+    from core.model.stream_eval import evaluate_stream  # lazy: TFLM (no TensorFlow)
+
+    run = resolve_run(args.run_name, ".")
+    printer = EventPrinter(args.json)
+    with stop_on_signals(printer) as token:
+        result = evaluate_stream(run, args.data, args.negatives, on_event=printer, cancel=token)
+    if not args.json:
+        m = result.metrics
+        r = m.recognizer
+        out = sys.stdout
+        out.write(
+            f"{result.source}: {m.keyword_clips} keywords in {m.keyword_hours * 60:.1f} min of phrases, "
+            f"{m.negative_hours * 60:.1f} min without keywords\n"
+        )
+        out.write(
+            f"recognizer: window {r['average_window_ms']} ms, threshold {r['detection_threshold']}, "
+            f"every {r['inference_every_frames']} frames\n"
+        )
+        for w in m.words:
+            frr = "no clips" if w.frr is None else f"FRR {w.frr:.1%} ({w.missed}/{w.keywords} missed)"
+            fa = "n/a" if w.fa_per_hour is None else f"{w.fa_per_hour:.2f} FA/h ({w.false_accepts})"
+            out.write(f"  {w.word:<12} {frr:<28} {fa}\n")
+        if m.fa_per_hour is not None:
+            out.write(
+                f"all words: FRR {_percent(m.frr)}, {m.fa_per_hour:.2f} false accepts per hour "
+                f"(95 % upper bound {m.fa_per_hour_upper95:.2f}/h); {m.wrong_in_keyword_streams} wrong "
+                "detections inside the phrases\n"
+            )
     return 0

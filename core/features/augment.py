@@ -50,6 +50,11 @@ class AugmentSettings:
     spec_time_mask_frames: int = 0
     spec_freq_masks: int = 0
     spec_freq_mask_channels: int = 0
+    # Streaming-true training (core.features.context): audio before each clip with the frontend state
+    # carried into it, shifts that keep the word inside the window, other speech around the word.
+    warmup_ms: int = 0
+    keep_word_inside: bool = False
+    context_speech: float = 0.0
 
     @classmethod
     def from_training(cls, training: TrainingSettings) -> AugmentSettings:
@@ -67,6 +72,9 @@ class AugmentSettings:
             spec_time_mask_frames=training.spec_time_mask_frames,
             spec_freq_masks=training.spec_freq_masks,
             spec_freq_mask_channels=training.spec_freq_mask_channels,
+            warmup_ms=training.warmup_ms,
+            keep_word_inside=training.keep_word_inside,
+            context_speech=training.context_speech,
         )
 
 
@@ -79,6 +87,19 @@ def time_shift(audio: np.ndarray, shift: int) -> np.ndarray:
     else:
         out[: n + shift] = audio[-shift:]
     return out
+
+
+def speech_bounds(clip: np.ndarray, below_peak_db: float = 30.0) -> tuple[int, int]:
+    """Where the speech in a clip is: the first and last 10 ms frame within `below_peak_db` of the
+    loudest one, as sample offsets (start, end)."""
+    hop = 160
+    n = len(clip) // hop
+    if n == 0:
+        return 0, len(clip)
+    frames = np.asarray(clip[: n * hop], np.float64).reshape(n, hop)
+    db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    loud = np.flatnonzero(db > db.max() - below_peak_db)
+    return int(loud[0] * hop), int((loud[-1] + 1) * hop)
 
 
 def background_stretch(
@@ -193,19 +214,22 @@ def augment_clip(
     rng: np.random.Generator,
     training: bool,
     rooms: np.ndarray | None = None,
+    shift: int | None = None,
 ) -> np.ndarray:
     """One augmented version of a clip (`audio`, already `samples` long) or of silence (`audio` None).
-    `rooms` are `room_spectra` of the room bank (made here, once per process, when not given)."""
+    `rooms` are `room_spectra` of the room bank (made here, once per process, when not given); `shift`
+    (samples) replaces the random time shift when given (core.features.context draws it)."""
     silence = audio is None
     clip: np.ndarray = np.zeros(samples, np.float32) if silence else np.asarray(audio, np.float32)
     if training and not silence:
         original = clip
         if settings.speed_probability and rng.uniform() < settings.speed_probability:
             clip = change_speed(clip, _between(rng, settings.speed_range))
-        shift = 0
-        if settings.time_shift_ms > 0:
-            limit = settings.time_shift_ms * sample_rate // 1000
-            shift = int(rng.integers(-limit, limit + 1))
+        if shift is None:
+            shift = 0
+            if settings.time_shift_ms > 0:
+                limit = settings.time_shift_ms * sample_rate // 1000
+                shift = int(rng.integers(-limit, limit + 1))
         room = microphone = None
         if settings.reverb_probability and rng.uniform() < settings.reverb_probability:
             if rooms is None:

@@ -28,11 +28,13 @@ from core.audio.samples import fit_clip, to_int16
 from core.config import FeatureSettings
 from core.errors import AudioError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
-from core.features.augment import AugmentSettings, augment_clip, spec_augment
+from core.features.augment import AugmentSettings, augment_clip, spec_augment, speech_bounds
+from core.features.context import speech_around, warmup_noise, word_inside_shift
 from core.features.frontend import compute_features
 from core.fileio import write_bytes_atomic
 
-CACHE_FORMAT = 4  # 2: augmentation seeded by folder/file name; 3: reverb, EQ, SNR, gain, speed, SpecAugment; 4: shift after filters
+CACHE_FORMAT = 5  # 2: augmentation seeded by folder/file name; 3: reverb, EQ, SNR, gain, speed, SpecAugment;
+# 4: shift after filters; 5: streaming context (warm-up, word positions, speech around)
 BATCH_CLIPS = 256  # clips read and featurised together (x variants); bounds memory to ~100 MB
 
 
@@ -134,20 +136,26 @@ def compute_clip_features(
             if cancel:
                 cancel.raise_if_cancelled()
             chunk = missing[start : start + BATCH_CLIPS]
-            audio, ok = [], []
+            raw: dict[int, np.ndarray | None] = {}
             for i in chunk:
-                rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16)])
                 try:
-                    clips = _variants(requests[i], noise, features, augment, variants, rng, rooms)
+                    raw[i] = _read_clip(requests[i], features)
                 except AudioError as exc:
                     skipped.append((str(requests[i].path), exc.reason))
                     on_event(Log(f"skipped unreadable clip {exc}"))
-                    continue
-                audio.append(clips)
+            # Warm-up speech comes from the other clips read with this one (any word, any label).
+            pool = list(raw.values())
+            audio, ok = [], []
+            for i, clip in raw.items():
+                rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16)])
+                audio.append(_variants(clip, pool, noise, features, augment, variants, rng, rooms))
                 ok.append(i)
             if ok:
                 feats = compute_features(np.concatenate(audio), features)
-                feats = feats.reshape(len(ok), variants, features.frames, features.channels)
+                # With a warm-up the frontend ran over warm-up + clip; the clip's frames are the last ones.
+                feats = feats[:, -features.frames :].reshape(
+                    len(ok), variants, features.frames, features.channels
+                )
                 if augment is not None and (augment.spec_time_masks or augment.spec_freq_masks):
                     for row, i in enumerate(ok):  # a stream of its own, so audio augmentation stays as it was
                         mask_rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16), 1])
@@ -173,8 +181,19 @@ def compute_clip_features(
     return ClipFeatures(cached, rows, skipped, len(new_rows))
 
 
+def _read_clip(request: ClipRequest, features: FeatureSettings) -> np.ndarray | None:
+    """The clip's audio fitted to the clip length, or None for a generated silence."""
+    if request.path is None:
+        return None
+    try:
+        return fit_clip(read_audio(request.path, features.sample_rate), features.clip_samples)
+    except FileNotFoundError:
+        raise AudioError(request.path, "file not found") from None
+
+
 def _variants(
-    request: ClipRequest,
+    audio: np.ndarray | None,
+    pool: list[np.ndarray | None],
     noise: list[np.ndarray],
     features: FeatureSettings,
     augment: AugmentSettings | None,
@@ -183,26 +202,35 @@ def _variants(
     rooms: np.ndarray | None,
 ) -> np.ndarray:
     samples = features.clip_samples
-    audio = None
-    if request.path is not None:
-        try:
-            audio = fit_clip(read_audio(request.path, features.sample_rate), samples)
-        except FileNotFoundError:
-            raise AudioError(request.path, "file not found") from None
+    sr = features.sample_rate
     settings = augment or AugmentSettings(0, 0.0, 0.0)
-    clips = [
-        augment_clip(
-            audio,
-            noise,
-            settings,
-            features.sample_rate,
-            samples,
-            rng,
-            training=augment is not None,
-            rooms=rooms,
+    training = augment is not None
+    # Whole frames of warm-up, so the clip's frames line up with a fresh clip's.
+    warm = settings.warmup_ms * sr // 1000 // features.stride_samples * features.stride_samples
+    bounds = speech_bounds(audio) if audio is not None and training else None
+    clips = []
+    for _ in range(variants):
+        shift = None
+        if (
+            audio is not None
+            and bounds is not None
+            and settings.keep_word_inside
+            and settings.time_shift_ms > 0
+        ):
+            shift = word_inside_shift(audio, settings.time_shift_ms * sr // 1000, sr, rng)
+        clip = augment_clip(
+            audio, noise, settings, sr, samples, rng, training=training, rooms=rooms, shift=shift
         )
-        for _ in range(variants)
-    ]
+        if warm:
+            scene = np.concatenate([warmup_noise(warm, noise, settings.background_volume, rng), clip])
+            # Where the word is now (a random shift inside augment_clip is not known here: then around
+            # its unshifted place, which the +/- shift keeps close).
+            word = None
+            if bounds is not None:
+                moved = shift or 0
+                word = (warm + bounds[0] + moved, warm + bounds[1] + moved)
+            clip = speech_around(scene, word, pool, settings.context_speech, sr, rng)
+        clips.append(clip)
     return to_int16(np.stack(clips))  # per clip: converting one big batch at once is 3x slower (cache misses)
 
 

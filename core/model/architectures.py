@@ -15,7 +15,7 @@ from typing import Any
 from core.config import FeatureSettings
 from core.errors import ConfigError
 
-DEFAULT_MODEL = "tiny_conv"
+DEFAULT_MODEL = "wake_ds"  # the [training] default (core.config)
 
 
 @dataclass(frozen=True)
@@ -133,5 +133,110 @@ register_model(
         "tiny_conv",
         "TF micro_speech tiny_conv: Conv2D 8x(10x8)/2 + ReLU + fully connected (~16.7k int8 weights for 4 labels)",
         _tiny_conv,
+    )
+)
+
+
+def _conv_bn_relu(x: Any, layer: Any, name: str) -> Any:
+    """layer -> batch norm -> ReLU (the converter folds the norm into the layer's weights)."""
+    import keras
+
+    x = layer(x)
+    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    return keras.layers.ReLU(name=f"{name}_relu")(x)
+
+
+def _ds_block(x: Any, filters: int, strides: tuple[int, int], name: str, seed: int) -> Any:
+    """Depthwise 3x3 (optionally strided) then pointwise 1x1 convolution, each with batch norm + ReLU."""
+    import keras
+
+    init = keras.initializers.HeNormal(seed=seed)
+    x = _conv_bn_relu(
+        x,
+        keras.layers.DepthwiseConv2D(
+            (3, 3),
+            strides=strides,
+            padding="same",
+            use_bias=False,
+            depthwise_initializer=init,
+            name=f"{name}_dw",
+        ),
+        f"{name}_dw",
+    )
+    return _conv_bn_relu(
+        x,
+        keras.layers.Conv2D(filters, (1, 1), use_bias=False, kernel_initializer=init, name=f"{name}_pw"),
+        f"{name}_pw",
+    )
+
+
+def _pooled_head(x: Any, n_labels: int, dropout: float, seed: int) -> Any:
+    """Average over the whole remaining time x frequency map (AVERAGE_POOL_2D), dropout, logits."""
+    import keras
+
+    x = keras.layers.AveragePooling2D(pool_size=tuple(x.shape[1:3]), name="pool")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    if dropout:
+        x = _bit_dropout_class()(dropout, seed=seed * 100 + 7, name="dropout")(x)
+    return keras.layers.Dense(
+        n_labels, kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 100 + 8), name="logits"
+    )(x)
+
+
+def _ds_cnn(features: FeatureSettings, n_labels: int, seed: int) -> Any:
+    """A DS-CNN (Zhang et al. 2017, "Hello Edge") sized for the EdgeBadge: a 10x4 convolution with 64
+    filters, stride 2 in time and 4 in frequency (40 filterbank channels -> 10; DS-CNN's MFCCs have 10),
+    four depthwise-separable blocks of 64, global average pooling and a fully connected layer."""
+    import keras
+
+    inputs = keras.Input((features.frames, features.channels, 1), name="features")
+    init = keras.initializers.HeNormal(seed=seed * 100 + 1)
+    x = _conv_bn_relu(
+        inputs,
+        keras.layers.Conv2D(
+            64, (10, 4), strides=(2, 4), padding="same", use_bias=False, kernel_initializer=init, name="conv"
+        ),
+        "conv",
+    )
+    for i in range(4):
+        x = _ds_block(x, 64, (1, 1), f"ds{i + 1}", seed * 100 + 10 + i)
+    return keras.Model(inputs, _pooled_head(x, n_labels, 0.2, seed), name="ds_cnn")
+
+
+def _wake_ds(features: FeatureSettings, n_labels: int, seed: int) -> Any:
+    """wakebench's own small model for the seed's budget (<= 20 KB int8, <= 16 KB arena): tiny_conv's
+    10x8/2 convolution with 16 filters, then two depthwise-separable blocks (the first strided, 32
+    filters) and global average pooling instead of tiny_conv's 16k-weight fully connected layer — so it
+    does not care where in the 1 s window the word is, which is what a stream needs."""
+    import keras
+
+    inputs = keras.Input((features.frames, features.channels, 1), name="features")
+    init = keras.initializers.HeNormal(seed=seed * 100 + 1)
+    x = _conv_bn_relu(
+        inputs,
+        keras.layers.Conv2D(
+            16, (10, 8), strides=(2, 2), padding="same", use_bias=False, kernel_initializer=init, name="conv"
+        ),
+        "conv",
+    )
+    x = _ds_block(x, 32, (2, 2), "ds1", seed * 100 + 10)
+    x = _ds_block(x, 32, (1, 1), "ds2", seed * 100 + 11)
+    return keras.Model(inputs, _pooled_head(x, n_labels, 0.1, seed), name="wake_ds")
+
+
+register_model(
+    ModelSpec(
+        "ds_cnn",
+        "DS-CNN: Conv2D 64x(10x4)/(2,4) + 4 depthwise-separable blocks of 64 + average pool (~21k weights; "
+        "for the EdgeBadge's budget)",
+        _ds_cnn,
+    )
+)
+register_model(
+    ModelSpec(
+        "wake_ds",
+        "wakebench's own: Conv2D 16x(10x8)/2 + 2 depthwise-separable blocks of 32 + average pool (~3.5k "
+        "weights; the seed's 20 KB / 16 KB budget, position-independent)",
+        _wake_ds,
     )
 )

@@ -1,6 +1,7 @@
 """Export a trained run for the board, step by step: its latest checkpoint converted to full-integer int8
 TFLite and checked against what the firmware can run (core.model.convert), measured and tested in the TFLM
-interpreter (core.model.tflm, core.model.metrics), and turned into C files (core.board.firmware_files).
+interpreter (core.model.tflm, core.model.metrics), its recognizer calibrated to the false-accept target on
+validation streams (core.model.calibrate), and turned into C files (core.board.firmware_files).
 
 Writes into the run folder: model.tflite, model_data.cpp/.h and model_settings.h, and report.json (model
 bytes, ops, measured arena, float vs int8 accuracy on the test split, confusion). report.json is written
@@ -11,6 +12,7 @@ generated files, unchanged, into the sketch folder (firmware/wakebench/).
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +25,12 @@ from core.board.firmware_files import (
     model_sha8,
     write_firmware_files,
 )
-from core.errors import ExportError
+from core.errors import DataError, ExportError
 from core.events import CancelToken, Done, EventCallback, Log, Progress, ignore_events
 from core.features.quantize import to_model_input
 from core.features.splits import load_split_data
 from core.fileio import write_bytes_atomic
+from core.model.calibrate import calibrate_run
 from core.model.convert import check_model, convert_int8
 from core.model.metrics import confusion_matrix, int8_predictions, per_class_accuracy
 from core.model.runs import ExportReport, RunDir
@@ -56,7 +59,7 @@ def export_run(
     run = run if isinstance(run, RunDir) else RunDir.open(run)
     config = run.config
     labels = config.labels
-    stages = 5
+    stages = 6
 
     def stage(n: int, text: str) -> None:
         if cancel is not None:
@@ -91,7 +94,16 @@ def export_run(
     stage(3, "measuring the tensor arena in TFLM")
     tflm = TflmModel(model_bytes)
 
-    stage(4, "testing float and int8 models")
+    stage(4, "calibrating threshold and window on validation streams")
+    calibration = None
+    if config.recognizer.target_fa_per_hour > 0:
+        try:
+            calibration = calibrate_run(run, tflm, on_event=on_event, cancel=cancel)
+        except DataError as exc:
+            on_event(Log(f"not calibrated ({exc.message}): keeping the [recognizer] settings"))
+        config = run.config  # with the calibrated recognizer
+
+    stage(5, "testing float and int8 models")
     test_u16 = test.features[test.rows, 0]
     float_acc = int8_acc = None
     confusion = confusion_matrix([], [], len(labels))
@@ -137,6 +149,8 @@ def export_run(
         trained_steps=checkpoint.step,
         files=[p.name for p in files],
         seconds=round(time.monotonic() - started, 2),
+        calibration=calibration.to_dict() if calibration is not None else None,
+        recognizer=asdict(config.recognizer),
     )
     run.write_report(report)
     if firmware_dir is not None:

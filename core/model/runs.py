@@ -107,6 +107,10 @@ class ExportReport:
     trained_steps: int = 0
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    calibration: dict[str, Any] | None = None
+    """core.model.calibrate's choice (window, threshold, FRR, FA/h, curve); None when not calibrated."""
+    recognizer: dict[str, Any] = field(default_factory=dict)
+    """The recognizer settings generated into model_settings.h."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -53,12 +53,16 @@ def interpreter(model):
 
 def test_files_are_exactly_what_codegen_makes_from_the_model_and_its_report(model, report):
     """Nobody edited the generated files by hand, and they describe the reported model with the
-    project's default feature and recognizer settings."""
+    project's default feature settings and the recognizer export calibrated (in the report)."""
+    assert report["calibration"] is not None
+    recognizer = RecognizerSettings(**report["recognizer"])
+    assert recognizer.detection_threshold == report["calibration"]["detection_threshold"]
+    assert recognizer.average_window_ms == report["calibration"]["average_window_ms"]
     spec = firmware_model(
         model,
         report["labels"],
         FeatureSettings(),
-        RecognizerSettings(),
+        recognizer,
         report["arena_bytes"],
         report["input_scale"],
         report["input_zero_point"],

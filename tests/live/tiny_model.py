@@ -17,6 +17,7 @@ def tiny_config(steps: int = 600) -> ProjectConfig:
         words=list(WORDS),
         data=DataSettings(synthetic_dir="data/synthetic"),
         training=TrainingSettings(
+            model="tiny_conv",  # the pipeline tests' model (the default is picked by bench/model_table.py)
             steps=[steps],
             learning_rates=[0.002],
             eval_every=steps,

@@ -34,7 +34,8 @@ def test_training_writes_a_run_folder_and_reports_typed_events(trained):
     assert steps[-1].train_accuracy >= 0.8
 
     # The run folder: the resolved config, metrics mirroring the events, the latest two checkpoints.
-    assert run.config == tiny_config()
+    # (export, which other tests run on this shared run, writes its calibrated recognizer into it)
+    assert run.config.replace(recognizer=tiny_config().recognizer) == tiny_config()
     assert json.loads(run.config_path.read_text())["training"]["steps"] == [200, 100]
     records = run.history()
     assert [r.step for r in records.steps] == [100, 200, 300]

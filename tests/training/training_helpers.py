@@ -20,6 +20,7 @@ SPEAKERS = 20  # enough speaker hashes that validation and testing are not empty
 def tiny_config(**training: object) -> ProjectConfig:
     """The recipe shrunk for tests: 300 steps, validation and checkpoints every 100."""
     settings = dict(
+        model="tiny_conv",  # the pipeline tests' model (the default is picked by bench/model_table.py)
         steps=[200, 100],
         learning_rates=[0.001, 0.0001],
         eval_every=100,

@@ -57,8 +57,13 @@ def exported_project(tmp_path_factory: pytest.TempPathFactory, synthetic_data: P
     root = tmp_path_factory.mktemp("exported") / "demo"
     # A 300-step model is confident only for a few frames around an aligned clip: average over 200 ms.
     # Inference every 3rd frame, not the default 7: the live view must follow the run's own cadence.
+    # target_fa_per_hour 0: export keeps these settings instead of calibrating them.
     recognizer = RecognizerSettings(
-        average_window_ms=200, detection_threshold=150, suppression_ms=1000, inference_every_frames=3
+        average_window_ms=200,
+        detection_threshold=150,
+        suppression_ms=1000,
+        inference_every_frames=3,
+        target_fa_per_hour=0.0,
     )
     config = tiny_config(synthetic_data, steps=300).replace(recognizer=recognizer)
     make_project(root, config, clips={})

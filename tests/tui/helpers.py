@@ -67,6 +67,7 @@ def tiny_config(synthetic_dir: Path, steps: int = 20) -> ProjectConfig:
     from core.config import SEED_AUGMENTATION, TrainingSettings
 
     training = TrainingSettings(
+        model="tiny_conv",
         steps=[steps],
         learning_rates=[0.001],
         batch_size=20,

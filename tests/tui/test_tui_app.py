@@ -416,6 +416,32 @@ async def test_model_pane_shows_the_exported_run_against_seed_and_board(exported
 
 
 @run_async
+async def test_model_pane_shows_the_streaming_calibration_and_its_curve(exported_project, tmp_path):
+    import dataclasses
+    import shutil
+
+    from core.model.calibrate import calibrate_run
+    from core.model.runs import list_runs
+
+    project = tmp_path / "demo"
+    shutil.copytree(exported_project, project)
+    (run,) = list_runs(project)
+    calibration = calibrate_run(run, target=0.5)  # what export does for a run with a target
+    run.write_report(dataclasses.replace(run.report, calibration=calibration.to_dict()))
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        stream = static_text(app, "#model-stream")
+        frr = f"{calibration.frr * 100:.1f} %"
+        assert f"stream FRR {frr} at {calibration.fa_per_hour:.2f} FA/h" in stream
+        assert f"window {calibration.average_window_ms} ms" in stream
+        assert f"threshold {calibration.detection_threshold}" in stream
+        assert ("target met" if calibration.met else "target NOT met") in stream
+        await wait_until(pilot, lambda: app.query("#curve-plot"), "the calibration curve", limit=1000)
+
+
+@run_async
 async def test_export_from_the_model_pane_writes_the_model_and_report(exported_project, tmp_path):
     import shutil
 

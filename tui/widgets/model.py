@@ -1,5 +1,8 @@
 """The Model pane: the picked run's int8 model against the seed and the board, its accuracy and confusion
-matrix, and the history of runs to compare and pick from."""
+matrix, its streaming metrics (false rejects at the calibrated false-accepts per hour) with the
+FRR-vs-FA/h curve of the calibration and the chosen point, and the history of runs to compare and pick
+from. The curve is a plotext plot, imported in a thread and mounted only for a calibrated run (plotext
+takes a few tenths of a second to import)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -43,6 +46,34 @@ class ModelView:
     confusion: list[list[int]] | None = None
     """Rows: true label, columns: predicted label, in `labels` order (int8 model on the test set)."""
     model_sha8: str = ""
+    calibration: CalibrationView | None = None
+    """The streaming calibration export made (None: not calibrated)."""
+
+
+@dataclass(frozen=True)
+class CalibrationView:
+    """The recognizer setting export chose and the FRR-vs-FA/h curve at its averaging window."""
+
+    window_ms: int
+    threshold: int
+    frr: float | None
+    fa_per_hour: float | None
+    target_fa_per_hour: float
+    met: bool
+    negative_hours: float
+    curve: list[tuple[int, float, float]] = field(default_factory=list)
+    """(threshold, FRR, FA/h) points, thresholds ascending."""
+
+
+def calibration_text(c: CalibrationView) -> str:
+    """Two lines: the streaming figures at the chosen setting and what was chosen."""
+    frr = "—" if c.frr is None else f"{c.frr * 100:.1f} %"
+    fa = "—" if c.fa_per_hour is None else f"{c.fa_per_hour:.2f}"
+    met = "[$success]target met[/]" if c.met else "[$warning]target NOT met[/]"
+    return (
+        f"stream FRR {frr} at {fa} FA/h ({c.negative_hours:.2f} h)\n"
+        f"window {c.window_ms} ms · threshold {c.threshold} · ≤ {c.target_fa_per_hour:g}/h {met}"
+    )
 
 
 @dataclass(frozen=True)
@@ -111,11 +142,15 @@ class ModelPane(Vertical):
         super().__init__(**kwargs)
         self.border_title = "Model"
         self._loading_rows = False
+        self._calibration: CalibrationView | None = None
+        self._plot_class: type | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="model-details"):
             yield Static(id="model-summary")
             yield Static(id="model-confusion")
+            yield Static(id="model-stream")
+            yield Vertical(id="model-curve")
         with Horizontal(classes="buttons"):
             yield Button("Export", id="export", action="app.export", compact=True)
             yield Button("Pick run", id="pick-run", action="app.pick_run", compact=True)
@@ -131,6 +166,7 @@ class ModelPane(Vertical):
         RAM bars of `board`."""
         summary = self.query_one("#model-summary", Static)
         confusion = self.query_one("#model-confusion", Static)
+        self._show_calibration(view.calibration if view is not None else None)
         if view is None:
             summary.update(Content.from_markup("[dim]no run yet: train one (t), then export it (e)[/]"))
             confusion.update("")
@@ -172,6 +208,50 @@ class ModelPane(Vertical):
             )
         else:
             confusion.update("")
+
+    # ---- the calibration curve ---------------------------------------------------------------------
+
+    def _show_calibration(self, calibration: CalibrationView | None) -> None:
+        self._calibration = calibration
+        stream = self.query_one("#model-stream", Static)
+        stream.update(Content.from_markup(calibration_text(calibration)) if calibration else "")
+        if calibration is None:
+            self.query_one("#model-curve").remove_children()
+        elif self._plot_class is None:
+            self._load_plot()
+        else:
+            self.call_later(self._draw_curve)
+
+    @work(thread=True, group="model-plot", exclusive=True)
+    def _load_plot(self) -> None:
+        from textual_plotext import PlotextPlot
+
+        self.app.call_from_thread(self._plot_loaded, PlotextPlot)
+
+    def _plot_loaded(self, plot_class: type) -> None:
+        self._plot_class = plot_class
+        self.call_later(self._draw_curve)
+
+    async def _draw_curve(self) -> None:
+        """FRR (%) against false accepts per hour over the calibration's thresholds, the chosen one marked."""
+        c = self._calibration
+        holder = self.query_one("#model-curve")
+        if c is None or self._plot_class is None:
+            return
+        plots = holder.query("#curve-plot")
+        if not plots:
+            await holder.mount(self._plot_class(id="curve-plot"))
+            plots = holder.query("#curve-plot")
+        plot = plots.first()
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("FRR % vs false accepts/h")
+        if c.curve:
+            plt.plot([p[2] for p in c.curve], [p[1] * 100 for p in c.curve], marker="braille", color="cyan")
+        if c.frr is not None and c.fa_per_hour is not None:
+            plt.scatter([c.fa_per_hour], [c.frr * 100], marker="●", color="orange", label=f"t {c.threshold}")
+        plot.refresh()
 
     def show_runs(self, rows: Sequence[RunRow], picked: str | None) -> None:
         table = self.query_one(DataTable)

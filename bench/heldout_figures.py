@@ -1,0 +1,149 @@
+"""The accuracy figures of issue 13 for an exported run, on data its training never saw.
+
+- A held-out speech engine: `core.data.synth_backends.HELD_OUT_ENGINE` (Piper; the default set uses
+  espeak-ng, Pico and MBROLA only) says the keywords and the other words (its clips made here, once);
+  clip figures with the int8 model in TFLM (keyword recall, share of other words taken for a keyword)
+  and streaming figures (FRR, FA/h) at the run's calibrated recognizer, through the live path;
+- the run's own testing split as streams (held-out synthetic speakers of the default engines);
+- `--real-negatives WAV...`: real non-keyword speech, if you have some (none ships with this machine);
+- `--real-phrases DIR`: real people saying a keyword inside a short phrase (DIR/<word>/*.wav), each
+  run through `detect`'s path on its own.
+
+Usage: python bench/heldout_figures.py RUN [--per-word 100] [--real-negatives WAV ...] [--real-phrases DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.data.synth_backends import HELD_OUT_ENGINE  # noqa: E402
+from core.model.runs import resolve_run  # noqa: E402
+
+
+def held_out_set(words: list[str], out: Path, per_word: int) -> Path:
+    from core.data.synth import synthesize_dataset
+
+    synthesize_dataset(
+        words,
+        out,
+        per_word=per_word,
+        seed=7,
+        engines=[HELD_OUT_ENGINE],
+        unknown_per_word=max(4, per_word // 8),
+        negatives=False,
+        carriers=False,
+    )
+    return out
+
+
+def clip_figures(run, data: Path) -> dict:
+    from core.model.evaluate import evaluate_folder
+
+    result = evaluate_folder(run, data)
+    labels = result.labels
+    words = [i for i, label in enumerate(labels) if not label.startswith("_")]
+    unknown = labels.index("_unknown_")
+    confusion = result.confusion
+    recall = {labels[i]: confusion[i][i] / max(1, sum(confusion[i])) for i in words}
+    others = sum(confusion[unknown])
+    taken = sum(confusion[unknown][i] for i in words)
+    return {
+        "keyword_recall": recall,
+        "other_words": others,
+        "other_words_taken_for_keyword": taken / others if others else None,
+        "accuracy": result.accuracy,
+    }
+
+
+def stream_figures(run, data: Path | None, negatives: list[Path]) -> dict:
+    from core.model.stream_eval import evaluate_stream
+
+    m = evaluate_stream(run, data, negatives).metrics
+    return {
+        "frr": m.frr,
+        "per_word": {
+            w.word: {"frr": w.frr, "missed": w.missed, "keywords": w.keywords, "fa": w.false_accepts}
+            for w in m.words
+        },
+        "fa_per_hour": m.fa_per_hour,
+        "fa_per_hour_upper95": m.fa_per_hour_upper95,
+        "negative_hours": m.negative_hours,
+        "recognizer": m.recognizer,
+    }
+
+
+def real_negative_figures(run, wavs: list[Path]) -> dict:
+    from core.live.detector import detect_file
+
+    seconds, found = 0.0, []
+    for wav in wavs:
+        from core.audio.files import read_audio
+
+        seconds += len(read_audio(wav)) / 16000
+        found += [(wav.name, d.time_ms / 1000, d.label) for d in detect_file(run, wav)]
+    return {
+        "seconds": seconds,
+        "false_accepts": len(found),
+        "fa_per_hour": len(found) / (seconds / 3600) if seconds else None,
+        "detections": found,
+    }
+
+
+def real_phrase_figures(run, folder: Path) -> dict:
+    from core.live.detector import detect_file
+
+    out = {}
+    for word_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for wav in sorted(word_dir.glob("*.wav")):
+            labels = [d.label for d in detect_file(run, wav)]
+            out[f"{word_dir.name}/{wav.name}"] = {
+                "said": word_dir.name,
+                "detected": labels,
+                "ok": word_dir.name in labels,
+            }
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--per-word", type=int, default=100)
+    parser.add_argument(
+        "--held-out-dir", type=Path, help="where to make (or reuse) the held-out engine's clips"
+    )
+    parser.add_argument("--real-negatives", nargs="*", type=Path, default=[])
+    parser.add_argument("--real-phrases", type=Path)
+    args = parser.parse_args()
+
+    run = resolve_run(args.run)
+    words = run.config.words
+    folder = args.held_out_dir or Path(tempfile.mkdtemp(prefix="wakebench-heldout-"))
+    held_out_set(words, folder, args.per_word)
+    report = {
+        "run": str(run.path),
+        "recognizer": {
+            k: getattr(run.config.recognizer, k)
+            for k in ("average_window_ms", "detection_threshold", "inference_every_frames")
+        },
+        "held_out_engine": HELD_OUT_ENGINE,
+        "held_out_clips": clip_figures(run, folder),
+        "held_out_streams": stream_figures(run, folder, []),
+        "testing_split_streams": stream_figures(run, None, []),
+    }
+    if args.real_negatives:
+        report["real_negatives"] = real_negative_figures(run, args.real_negatives)
+    if args.real_phrases:
+        report["real_phrases"] = real_phrase_figures(run, args.real_phrases)
+    print(json.dumps(report, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
