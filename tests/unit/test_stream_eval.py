@@ -206,7 +206,6 @@ def test_decisions_do_not_depend_on_threshold():
     assert new_detections(a, LABELS, 255, 1500) == []
 
 
-
 def test_own_recordings_in_the_validation_split_are_calibrated_on_with_their_weight(tmp_path):
     from types import SimpleNamespace
 
@@ -214,7 +213,9 @@ def test_own_recordings_in_the_validation_split_are_calibrated_on_with_their_wei
     from core.model.stream_eval import split_clips
     from tests.audio_factory import make_dataset
 
-    make_dataset(tmp_path / "data" / "synthetic", {"stop": 20, "go": 20, "table": 20}, speakers=20, source="tone")
+    make_dataset(
+        tmp_path / "data" / "synthetic", {"stop": 20, "go": 20, "table": 20}, speakers=20, source="tone"
+    )
     make_dataset(tmp_path / "data" / "recordings", {"stop": 40}, speakers=1, source="tone")
     config = ProjectConfig(data=DataSettings(recording_weight=3.0))
     run = SimpleNamespace(config=config, project_dir=tmp_path, extra_dirs=[])
