@@ -28,6 +28,8 @@ async def wait_until(pilot, condition, timeout: float = 20.0, what: str = "") ->
     """Let the app run until `condition()` holds (the board jobs never end, so no waiting for workers)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if not pilot.app.is_running:
+            raise AssertionError(f"the app stopped (an error in it?) while waiting for {what or condition}")
         await pilot.pause(0.05)
         if condition():
             return

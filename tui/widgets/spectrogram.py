@@ -429,7 +429,9 @@ class SpectrogramPane(Vertical):
 
     def show_board(self, items: Sequence[object], input_scale: float, input_zero_point: int) -> None:
         """One batch of the board's messages, drawn exactly as a PC stream's (see `play_board`)."""
-        from core.board import protocol as pr  # lazy: numpy-heavy paths stay out of the first frame
+        import numpy as np  # lazy: the first frame draws without numpy
+
+        from core.board import protocol as pr
 
         frames = [
             pr.feature_values(i.data, input_scale, input_zero_point)
