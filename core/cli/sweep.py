@@ -16,8 +16,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="search over config keys with Ray Tune; trials are ordinary runs, ranked for the board",
         description="Run the search of SPEC.toml ([sweep], [base], [search] tables of dotted config keys) on "
         "Ray Tune: a local Ray by default, or an existing cluster with --address (or RAY_ADDRESS). Each trial "
-        "is a run folder under runs/, ASHA stops poor trials early, and the result is a table ranked by "
-        "validation error with flash and arena bytes and whether each fits the board. Ctrl-C saves the "
+        "is a run folder under runs/, ASHA stops poor trials early (by validation accuracy), each finished "
+        "trial is exported with its recognizer calibrated to the spec's false-accept target, and the result is "
+        "a table ranked by false-reject rate at that target (FA/h marked ! where the target could not be met), "
+        "with flash and arena bytes and whether each fits the board. Ctrl-C saves the "
         "sweep; the same command continues it (finished trials are not run again).",
     )
     p.add_argument("spec", type=Path, metavar="SPEC.toml", help="the sweep specification")
@@ -52,7 +54,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         for t in result.trials:
             print(
-                f"{t.trial_id:<14} {t.state:<13} {t.step:>6} {_pct(t.val_accuracy):>6} {_pct(t.int8_accuracy):>6} "
+                f"{t.trial_id:<14} {t.state:<13} {t.step:>6} {_pct(t.frr):>6} {_rate(t.fa_per_hour, t.target_met):>6} "
+                f"{_pct(t.val_accuracy):>6} {_pct(t.int8_accuracy):>6} "
                 f"{_num(t.model_bytes):>8} {_num(t.arena_bytes):>8} {_fits(t.fits_board)}"
             )
         if result.best:
@@ -62,6 +65,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
+
+
+def _rate(value: float | None, met: bool | None) -> str:
+    return "-" if value is None else f"{value:.1f}" + ("" if met else "!")
 
 
 def _num(value: int | None) -> str:

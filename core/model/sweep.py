@@ -48,6 +48,11 @@ class TrialResult:
     model_bytes: int | None
     arena_bytes: int | None
     fits_board: bool | None
+    frr: float | None
+    """False-reject rate on validation streams at the calibrated threshold (None: not calibrated)."""
+    fa_per_hour: float | None
+    target_met: bool | None
+    """Whether calibration reached the sweep's false-accept target (FRR counts only then, first)."""
     rank_metric: float | None
     """What the table is sorted by, lower is better (see SweepResult.metric)."""
 
@@ -62,7 +67,7 @@ class SweepResult:
 
     @property
     def best(self) -> TrialResult | None:
-        ranked = [t for t in self.trials if t.rank_metric is not None and t.fits_board]
+        ranked = [t for t in self.trials if t.rank_metric is not None and t.target_met and t.fits_board]
         return ranked[0] if ranked else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +125,9 @@ def run_sweep(
     from core.model import sweep_ray  # lazy: imports Ray at module level
 
     project_dir = Path(project_dir).resolve()
-    base_config = apply_overrides(config, spec.base, where="sweep [base]")
+    # Every trial's export calibrates its recognizer to the sweep's target: trials compare at one FA/h.
+    target = {"recognizer.target_fa_per_hour": spec.target_fa_per_hour}
+    base_config = apply_overrides(config, {**spec.base, **target}, where="sweep [base]")
     get_board(spec.board)  # an unknown board is refused before Ray starts
     if trials is not None:
         if trials < 1:
@@ -214,6 +221,7 @@ def _collect(spec: SweepSpec, folder: Path, grid: Any, project_dir: Path) -> Swe
         if model_bytes is not None and arena_bytes is not None:
             fits = memory_budget(board, int(model_bytes), int(arena_bytes)).fits
         val = metrics.get(METRIC)
+        frr = metrics.get("frr") if final else None
         rows.append(
             TrialResult(
                 trial_id=str(trial_id),
@@ -227,8 +235,15 @@ def _collect(spec: SweepSpec, folder: Path, grid: Any, project_dir: Path) -> Swe
                 model_bytes=model_bytes,
                 arena_bytes=arena_bytes,
                 fits_board=fits,
-                rank_metric=(1.0 - float(val)) if final and val is not None and math.isfinite(val) else None,
+                frr=frr,
+                fa_per_hour=metrics.get("fa_per_hour") if final else None,
+                target_met=metrics.get("target_met") if final else None,
+                rank_metric=float(frr) if frr is not None and math.isfinite(frr) else None,
             )
         )
-    rows.sort(key=lambda t: (t.rank_metric is None, t.rank_metric if t.rank_metric is not None else 0.0))
-    return SweepResult(spec.name, str(folder), spec.board, f"validation error (1 - {METRIC})", rows)
+    # Calibrated trials that met the target first, by false rejects; then those that could not meet it.
+    rows.sort(key=lambda t: (t.rank_metric is None, not t.target_met, t.rank_metric or 0.0))
+    metric = (
+        f"false-reject rate at <= {spec.target_fa_per_hour:g} false accepts per hour (validation streams)"
+    )
+    return SweepResult(spec.name, str(folder), spec.board, metric, rows)

@@ -41,8 +41,9 @@ def run_trial(
             tune.report({"step": event.step, METRIC: event.accuracy, "final": False})
 
     result = train(config, project_dir, run_dir=None if resume else run_dir, resume=resume, on_event=on_event)
-    report = export_run(run_dir)
+    report = export_run(run_dir)  # also calibrates the recognizer to the sweep's false-accept target
     RunDir.open(run_dir).mark_sweep_trial(sweep_name, params)
+    calibration = report.calibration or {}
     tune.report(
         {
             "step": result.steps,
@@ -52,6 +53,9 @@ def run_trial(
             "int8_accuracy": report.int8_accuracy,
             "model_bytes": report.model_bytes,
             "arena_bytes": report.arena_bytes_with_margin,
+            "frr": calibration.get("frr"),
+            "fa_per_hour": calibration.get("fa_per_hour"),
+            "target_met": calibration.get("met"),
         }
     )
 

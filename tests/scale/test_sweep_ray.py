@@ -86,9 +86,15 @@ def test_sweep_survives_ctrl_c_and_continues_without_rerunning_finished_trials(t
         assert (run / "model.tflite").is_file() and (run / "report.json").is_file()
         info = json.loads((run / "run.json").read_text())
         assert info["sweep"] == "spec"
-        assert t["model_bytes"] == json.loads((run / "report.json").read_text())["model_bytes"]
+        report = json.loads((run / "report.json").read_text())
+        assert t["model_bytes"] == report["model_bytes"]
         assert t["fits_board"] is True
-    # Ranked: lower validation error first.
-    metrics = [t["rank_metric"] for t in trials]
-    assert metrics == sorted(metrics)
-    assert result["best"] == trials[0]["run_dir"]
+        # Each trial's recognizer was calibrated to the spec's false-accept target, and ranked by its FRR.
+        assert report["calibration"]["target_fa_per_hour"] == 0.5
+        assert t["rank_metric"] == t["frr"] == report["calibration"]["frr"]
+        assert t["target_met"] == report["calibration"]["met"]
+    # Ranked: trials that met the target first, then by false-reject rate.
+    keys = [(not t["target_met"], t["rank_metric"]) for t in trials]
+    assert keys == sorted(keys)
+    if trials[0]["target_met"]:
+        assert result["best"] == trials[0]["run_dir"]
