@@ -215,6 +215,7 @@ class ModelPane(Vertical):
         self._calibration = calibration
         stream = self.query_one("#model-stream", Static)
         stream.update(Content.from_markup(calibration_text(calibration)) if calibration else "")
+        stream.display = calibration is not None  # an uncalibrated run's pane looks as before
         if calibration is None:
             self.query_one("#model-curve").remove_children()
         elif self._plot_class is None:
