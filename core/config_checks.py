@@ -89,6 +89,13 @@ RANGES: dict[str, Range] = {
     "training.background_frequency": Range(0.0, 1.0),
     "training.augment_variants": Range(1, 1000),
     "training.warmup_ms": Range(0, 10_000),
+    "training.reverb_probability": Range(0.0, 1.0),
+    "training.eq_probability": Range(0.0, 1.0),
+    "training.speed_probability": Range(0.0, 1.0),
+    "training.spec_time_masks": Range(0, 100),
+    "training.spec_time_mask_frames": Range(0, 1000),
+    "training.spec_freq_masks": Range(0, 100),
+    "training.spec_freq_mask_channels": Range(0, 256),
     "training.context_speech": Range(0.0, 1.0),
     "training.seed": Range(0),
     # recognizer: what the firmware can hold (uint8 threshold, int32 times)
@@ -126,6 +133,10 @@ CROSS_CHECKED = (
     "training.keep_word_inside",  # a flag
     "training.steps",
     "training.learning_rates",
+    "training.noise_snr_db",  # [low, high] or empty: `_span_problem`
+    "training.speed_range",
+    "training.gain_db",
+    "data.synth_engines",  # not empty; the names are checked by the synthesis backends
 )
 """Settings checked by `_cross_problems` or free by nature (flags, optional texts)."""
 
@@ -224,6 +235,16 @@ def _value_problems(obj: Any, prefix: str) -> list[Problem]:
     return problems
 
 
+def _span_problem(key: str, values: list[float], may_be_empty: bool) -> Problem | None:
+    """A `[low, high]` setting (or `[]` where that means "off")."""
+    if not values and may_be_empty:
+        return None
+    if len(values) != 2 or values[0] > values[1]:
+        off = " or [] for none" if may_be_empty else ""
+        return Problem(key, f"must be [low, high] with low <= high{off}, got {values}")
+    return None
+
+
 def _cross_problems(config: ProjectConfig) -> list[Problem]:
     problems = []
     f = config.features
@@ -254,7 +275,24 @@ def _cross_problems(config: ProjectConfig) -> list[Problem]:
             )
         )
 
+    if not d.synth_engines:
+        problems.append(
+            Problem("data.synth_engines", 'must name at least one speech engine, e.g. ["espeak"]')
+        )
+
     t = config.training
+    for key, values, may_be_empty in (
+        ("training.noise_snr_db", t.noise_snr_db, True),
+        ("training.gain_db", t.gain_db, True),
+        ("training.speed_range", t.speed_range, False),
+    ):
+        problem = _span_problem(key, values, may_be_empty)
+        if problem:
+            problems.append(problem)
+    if t.speed_range and len(t.speed_range) == 2 and min(t.speed_range) <= 0:
+        problems.append(
+            Problem("training.speed_range", f"speed factors must be positive, got {t.speed_range}")
+        )
     if not t.steps or any(n < 1 for n in t.steps):
         problems.append(Problem("training.steps", f"must be one or more positive step counts, got {t.steps}"))
     if any(not lr > 0 for lr in t.learning_rates):

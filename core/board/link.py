@@ -357,6 +357,7 @@ class BoardLink:
         self.serial_number: str | None = None
         self.hello_answer_s = HELLO_ANSWER_S
         self._serial: SerialPort | None = None
+        self._reading: SerialPort | None = None  # the port the reader thread is inside a read of
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._write_lock = threading.Lock()
@@ -434,8 +435,13 @@ class BoardLink:
             self._check_open()
             had = self._serial is not None
             self._state = LinkState.RELEASED
+            dropped = self._serial
             self._drop_serial()
             self._changed.notify_all()
+            # A read in progress keeps the closed port's file (and its exclusive lock) alive until it
+            # returns: wait for that, so the port is free for an upload when this returns.
+            if threading.current_thread() is not self._thread:
+                self._changed.wait_for(lambda: dropped is None or self._reading is not dropped, timeout=2.0)
         if had:
             self._emit(Disconnected(self.device, "released"))
 
@@ -628,6 +634,7 @@ class BoardLink:
         while True:
             with self._lock:
                 state, port = self._state, self._serial
+                self._reading = port
             if state is LinkState.CLOSED:
                 return
             if port is None:
@@ -643,10 +650,17 @@ class BoardLink:
             try:
                 data = port.read(max(1, port.in_waiting))
             except (serial.SerialException, OSError, TypeError, AttributeError, ValueError) as exc:
+                self._done_reading()
                 self._lost(port, str(exc) or type(exc).__name__)
                 continue
+            self._done_reading()
             if data:
                 self._received(data)
+
+    def _done_reading(self) -> None:
+        with self._lock:
+            self._reading = None
+            self._changed.notify_all()
 
     def _connect(self) -> None:
         """Open the port (by serial number when known) and announce it; raises the open's BoardError."""

@@ -383,8 +383,9 @@ def _run(
     """Render tasks, yielding (folder, jobs done) as they finish; in-process when workers == 1."""
     workers = workers or os.cpu_count() or 1
     # SVOX Pico crashes (SIGSEGV) in a process that has loaded TensorFlow, whose libraries' global
-    # symbols clash with Pico's: then even a single task is rendered in a clean spawned worker.
-    if (workers <= 1 or len(tasks) <= 1) and "tensorflow" not in sys.modules:
+    # symbols clash with Pico's: then even a single task with Pico is rendered in a clean spawned worker.
+    uses_pico = any(job.speaker.engine == "pico" for _, jobs in tasks for job in jobs)
+    if (workers <= 1 or len(tasks) <= 1) and not (uses_pico and "tensorflow" in sys.modules):
         if make_background:
             _check(cancel)
             yield BACKGROUND_NOISE_DIR, render_background(out, seed)
