@@ -74,6 +74,21 @@ def evaluate_folder(
         raise DataError(
             f"{data_dir}: no such folder", "give a folder in Speech Commands layout: DIR/<word>/*.wav"
         )
+    clips = folder_labels(data_dir, run.config.labels)
+    if not clips:
+        raise DataError(f"{data_dir}: no WAV files in any subfolder", "expected DIR/<word>/<name>.wav")
+    return evaluate_clips(run, clips, str(data_dir), on_event=on_event, cancel=cancel)
+
+
+def evaluate_clips(
+    run: RunDir,
+    clips: list[tuple[Path, str]],
+    data_dir: str = "",
+    *,
+    on_event: EventCallback = ignore_events,
+    cancel: CancelToken | None = None,
+) -> EvalResult:
+    """evaluate_folder on a list of (clip, label) pairs (e.g. the clips recorded since a run)."""
     config = run.config
     labels = config.labels
     model = TflmModel.from_run(run)
@@ -81,10 +96,6 @@ def evaluate_folder(
         raise DataError(
             f"{run.model_path} has {model.num_labels} outputs but the run has {len(labels)} labels"
         )
-
-    clips = folder_labels(data_dir, labels)
-    if not clips:
-        raise DataError(f"{data_dir}: no WAV files in any subfolder", "expected DIR/<word>/<name>.wav")
     label_ids = {label: i for i, label in enumerate(labels)}
     # Plain features (no augmentation, no cache), as the test split gets them in training.
     computed = compute_clip_features(
@@ -98,12 +109,12 @@ def evaluate_folder(
             f"{data_dir}: none of the {len(clips)} WAV files could be read", "see the skipped files above"
         )
     predicted: list[int] = []
-    on_event(Progress("eval", 0, len(true), str(data_dir)))
+    on_event(Progress("eval", 0, len(true), data_dir))
     for start in range(0, len(true), BATCH_CLIPS):
         if cancel is not None:
             cancel.raise_if_cancelled()
         predicted += int8_predictions(model, features[start : start + BATCH_CLIPS]).tolist()
-        on_event(Progress("eval", min(start + BATCH_CLIPS, len(true)), len(true), str(data_dir)))
+        on_event(Progress("eval", min(start + BATCH_CLIPS, len(true)), len(true), data_dir))
 
     confusion = confusion_matrix(true, predicted, len(labels))
     result = EvalResult(
@@ -112,7 +123,7 @@ def evaluate_folder(
         confusion=confusion,
         labels=labels,
         clips=len(true),
-        data_dir=str(data_dir),
+        data_dir=data_dir,
         run_dir=str(run.path),
         skipped=[{"path": path, "reason": reason} for path, reason in computed.skipped],
     )
