@@ -213,6 +213,10 @@ class BoardSettings:
     arduino_cli: str = doc(
         "", "arduino-cli to build and flash with (a path or a command); empty = from PATH."
     )
+    sketch_dir: str = doc(
+        "",
+        "Sketch folder to build (e.g. your changed copy of firmware/wakebench); empty = the one wakebench ships.",
+    )
     private_toolchain: bool = doc(
         False,
         "Keep arduino-cli's platforms and libraries in .wakebench/arduino/ instead of its shared folders.",

@@ -127,6 +127,7 @@ CROSS_CHECKED = (
     "data.speech_commands_dir",
     "board.port",
     "board.arduino_cli",  # empty = arduino-cli from PATH
+    "board.sketch_dir",  # empty = firmware/wakebench
     "board.private_toolchain",
     "features.enable_pcan",
     "features.enable_log",

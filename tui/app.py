@@ -114,7 +114,7 @@ class WakebenchApp(App[None]):
         self.sub_title = f"{self.project_dir.name} · {', '.join(self.config.words)}"
         if self.config_error is not None:
             self.show_error(self.config_error, "project file")
-        self.pane(BuildPane).show_tools()
+        self.pane(BuildPane).show_tools(self.config.board.arduino_cli)
         self.pane(SpectrogramPane).set_status("[dim]o: play a WAV · m: microphone[/]")
         self.pane(WordsPane).show_words(self.words_view.words, self.config.words, self.words_view.counts)
         # Disk and port scans start once the first frame is on screen, so they do not delay it.
@@ -467,14 +467,54 @@ class WakebenchApp(App[None]):
     def _capture_saved(self, message: BoardPane.CaptureSaved) -> None:
         self.scan_project()  # the Words pane counts the new capture
 
+    def _exported_run(self, what: str) -> Path | None:
+        """The picked run's folder when it is exported; otherwise an error saying what to do first."""
+        run_dir = self._picked_model_dir()
+        if run_dir is None:
+            hint = (
+                "train a run (t) and export it (e) first"
+                if self.picked_run is None
+                else "export it first (e)"
+            )
+            self.show_error(WakebenchError(f"{what} needs an exported run", hint), what)
+        return run_dir
+
+    def _board_target(self) -> tuple[str, object]:
+        """The port to flash (the Board pane's connected board, else [board] port, else found by
+        arduino-cli) and the link to hand over for the upload (None when not connected)."""
+        board = self.pane(BoardPane)
+        if board.connected and board.link is not None:
+            return board.link.device, board.link
+        return self.config.board.port, None
+
     def action_build(self) -> None:
-        self.pane(BuildPane).not_yet("Build")
+        run_dir = self._exported_run("build")
+        if run_dir is not None:
+            self.pane(BuildPane).build(run_dir, self.config, self.project_dir)
+            self.workbench.show_pane("build")
 
     def action_flash(self) -> None:
-        self.pane(BuildPane).not_yet("Flash")
+        run_dir = self._exported_run("flash")
+        if run_dir is not None:
+            port, link = self._board_target()
+            self.pane(BuildPane).flash(run_dir, self.config, self.project_dir, port, link)
+            self.workbench.show_pane("build")
 
     def action_retrain_flash(self) -> None:
-        self.pane(BuildPane).not_yet("Retrain+Flash")
+        """The loop: retrain the picked run on the recordings and captures made since, then flash it."""
+        run_dir = self._exported_run("retrain+flash")
+        if run_dir is not None:
+            port, link = self._board_target()
+            self.pane(BuildPane).retrain_flash(run_dir, self.config, self.project_dir, port, link)
+            self.workbench.show_pane("build")
+
+    @on(BuildPane.Retrained)
+    def _retrained(self, message: BuildPane.Retrained) -> None:
+        if message.result is None:
+            return
+        self.picked_run = Path(message.result.run_dir).name
+        self.pane(ModelPane).show_change(message.result)
+        self.scan_project()
 
     # ---- navigation ---------------------------------------------------------------------------------
 

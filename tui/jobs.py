@@ -66,6 +66,9 @@ class JobKind(Enum):
     STREAM = "stream", "the live stream", True
     RECORD = "record", "recording a take", True
     PLAYBACK = "playback", "playing the take", False
+    BUILD = "build", "building the firmware", True
+    FLASH = "flash", "flashing the board", True
+    LOOP = "loop", "retraining and flashing", True
 
     def __init__(self, group: str, title: str, stoppable: bool) -> None:
         self.group = group

@@ -175,7 +175,7 @@ class ArduinoCli:
                     if cancel is not None and cancel.cancelled:
                         raise Cancelled(f"arduino-cli {args[0]} stopped") from None
                     raise ArduinoCliError(
-                        f"arduino-cli {' '.join(args[:2])} did not finish in {timeout_s:.0f} s",
+                        f"arduino-cli {_command_name(args)} did not finish in {timeout_s:.0f} s",
                         "check the board's connection and try again",
                     ) from None
                 on_event(Progress(stage, round(elapsed, 1), 0, f"arduino-cli {args[0]} ({elapsed:.0f} s)"))
@@ -192,9 +192,9 @@ class ArduinoCli:
     ) -> NoReturn:
         failure = CliFailure.from_json(err or out)
         text = failure.error or _last_line(raw_err) or f"exit code {code}"
-        hint = _hint_for(text, code)
+        hint = _hint_for(text, 10 if kind is UploadError and code == 1 else code)
         details = "\n".join(t for t in (failure.stdout.strip(), failure.stderr.strip()) if t)
-        message = f"arduino-cli {' '.join(args[:2])} failed: {text}"
+        message = f"arduino-cli {_command_name(args)} failed: {text}"
         if details:
             message += "\n" + details
         raise kind(message, hint)
@@ -323,6 +323,16 @@ class ArduinoCli:
         if code != 0:
             self._fail(args, code, out, err, raw, UploadError)
         return UploadResult.from_json(out)
+
+
+def _command_name(args: Sequence[str]) -> str:
+    """`core install` of `core install adafruit:samd@1.7.17 --additional-urls …`."""
+    words = []
+    for arg in args[:2]:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    return " ".join(words[:2] if len(words) > 1 and not any(c in words[1] for c in ":@/") else words[:1])
 
 
 def _urls(index_urls: Sequence[str]) -> list[str]:

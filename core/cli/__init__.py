@@ -15,7 +15,7 @@ from core.errors import WakebenchError
 # The modules under core.cli that add subcommands, in the order `--help` lists them. Adding a command
 # group is one entry here (its module has `register(subparsers)`); a listed module that fails to import
 # is an error, never skipped.
-COMMAND_MODULES = ("project", "data", "train", "live", "board", "sweep")
+COMMAND_MODULES = ("project", "data", "train", "live", "board", "build", "loop", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,7 +91,13 @@ def exported_run(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def run_copy(exported_run, tmp_path) -> Path:
-    """A private copy of the exported run, so a test can build into it and change it."""
-    target = tmp_path / "project" / "runs" / exported_run.name
-    shutil.copytree(exported_run, target)
-    return target
+    """A private copy of the exported run's whole project (data, feature cache, the run), so a test can
+    build into the run, add captures and retrain; the run's record points at the copy."""
+    project = tmp_path / "project"
+    shutil.copytree(exported_run.parent.parent, project)
+    run = project / "runs" / exported_run.name
+    info_path = run / "run.json"
+    info = json.loads(info_path.read_text())
+    info["project_dir"] = str(project.resolve())
+    info_path.write_text(json.dumps(info))
+    return run

@@ -15,7 +15,8 @@ scenario keys:
                                                  holds the tensor arena; error: the same with a broken
                                                  source added, so the compiler's message is GCC's own;
                                                  real: /work/shared/arduino/compile.sh (arduino-builder)
-    upload          "ok" | "fail" | "moved:<port>"
+    upload          "ok" | "fail" | "moved:<port>"   ok also writes flashed.json: {"port", "model"} (the
+                                                 uploaded sketch's kModelSha8), what the board now runs
 Boards (upload.maximum_size / maximum_data_size of their boards.txt):
     adafruit:samd:adafruit_pybadge_m4  507904, no data limit (arduino-cli then reports only "text")
     arduino:mbed_nano:nano33ble        983040, 262144
@@ -217,11 +218,11 @@ def elf_ram_size(elf: Path) -> int:
 STUB = """
 #include "model_settings.h"
 #include "model_data.h"
-alignas(16) unsigned char tensor_arena[kTensorArenaSize];
+alignas(16) unsigned char g_tensor_arena[kTensorArenaSize];
 extern "C" int stub_entry() {
   volatile unsigned i = g_model_len % kTensorArenaSize;  // keeps the model and the arena in the image
-  tensor_arena[i] = g_model[i];
-  return tensor_arena[i];
+  g_tensor_arena[i] = g_model[i];
+  return g_tensor_arena[i];
 }
 """
 
@@ -267,6 +268,10 @@ def upload(args: list[str], s: dict) -> None:
             "",
             f"No device found on {port}\nSet binary to the bootloader: double-press the reset button\n",
         )
+    # What a board on that port now runs: the model of the uploaded sketch (tests' boards read this).
+    settings = next(Path(args[-1]).glob("model_settings.h"), None)
+    sha = re.search(r'kModelSha8\[\] = "([0-9a-f]{8})"', settings.read_text()) if settings else None
+    (STATE / "flashed.json").write_text(json.dumps({"port": port, "model": sha.group(1) if sha else ""}))
     result = {
         "stdout": "Atmel SMART device 0x60060004 found\nWrite 123456 bytes to flash\nDone in 4.2 seconds\n",
         "stderr": "",

