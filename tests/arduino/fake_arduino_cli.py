@@ -14,7 +14,8 @@ scenario keys:
                                                  sketch's model_data source and a startup stub whose .bss
                                                  holds the tensor arena; error: the same with a broken
                                                  source added, so the compiler's message is GCC's own;
-                                                 real: /work/shared/arduino/compile.sh (arduino-builder)
+                                                 real: the real sketch through core.board.offline_build
+                                                 (arduino-builder + the offline Arduino tree)
     upload          "ok" | "fail" | "moved:<port>"   ok also writes flashed.json: {"port", "model"} (the
                                                  uploaded sketch's kModelSha8), what the board now runs
 Boards (upload.maximum_size / maximum_data_size of their boards.txt):
@@ -38,7 +39,6 @@ LIMITS = {
     "adafruit:samd:adafruit_pybadge_m4": (507904, 0),
     "arduino:mbed_nano:nano33ble": (983040, 262144),
 }
-REAL_COMPILE = Path(os.environ.get("FAKE_ARDUINO_COMPILE_SH", "/work/shared/arduino/compile.sh"))
 
 
 def scenario() -> dict:
@@ -146,9 +146,7 @@ def compile_sketch(args: list[str], s: dict) -> None:
     build.mkdir(parents=True, exist_ok=True)
     mode = s.get("compile", "ok")
     if mode == "real":
-        proc = subprocess.run(
-            [str(REAL_COMPILE), str(sketch), fqbn, str(build)], capture_output=True, text=True
-        )
+        proc = real_compile(sketch, fqbn, build)
     else:
         proc = cross_compile(sketch, build, broken=mode == "error")
     result = {"compiler_out": proc.stdout, "compiler_err": proc.stderr, "upload_result": {}}
@@ -179,9 +177,11 @@ def compile_sketch(args: list[str], s: dict) -> None:
     sizes = [{"name": "text", "size": text, "max_size": flash_max}]
     if data_max:
         sizes.append({"name": "data", "size": elf_ram_size(elf), "max_size": data_max})
-    subprocess.run(
-        ["arm-none-eabi-objcopy", "-O", "binary", str(elf), str(build / f"{sketch.name}.ino.bin")], check=True
-    )
+    if mode != "real":  # the real build made its own .bin
+        subprocess.run(
+            ["arm-none-eabi-objcopy", "-O", "binary", str(elf), str(build / f"{sketch.name}.ino.bin")],
+            check=True,
+        )
     result.update(
         {
             "builder_result": {
@@ -253,6 +253,21 @@ def cross_compile(sketch: Path, build: Path, broken: bool) -> subprocess.Complet
     proc = subprocess.run(command, capture_output=True, text=True)
     shutil.rmtree(work, ignore_errors=True)
     return proc
+
+
+def real_compile(sketch: Path, fqbn: str, build: Path) -> subprocess.CompletedProcess:
+    """The real sketch compiled and linked by core.board.offline_build (Debian's arduino-builder and
+    gcc-arm-none-eabi against the offline Arduino tree), in that module's own persistent build slot (a
+    rebuild with another model takes seconds), then the images copied into arduino-cli's build path."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from core.board.offline_build import compile_sketch
+
+    result = compile_sketch(fqbn, sketch=sketch)
+    if result.ok:
+        for image in result.slot.build_dir.glob(f"{sketch.name}.ino.*"):
+            if image.suffix in (".elf", ".bin", ".hex"):
+                shutil.copy2(image, build / image.name)
+    return subprocess.CompletedProcess([], result.returncode, result.log, "" if result.ok else result.log)
 
 
 def upload(args: list[str], s: dict) -> None:

@@ -155,3 +155,27 @@ def test_build_json_is_what_the_report_says(fake_cli, tmp_path, run_copy, sketch
     )
     saved = json.loads((Path(report.build_dir) / "build.json").read_text())
     assert saved == report.to_dict()
+
+
+def test_a_real_compile_of_the_sketch_through_the_stand_in(
+    fake_cli, tmp_path, run_copy, sketch_dir, build_cache
+):
+    """The stand-in hands the compile to core.board.offline_build (arduino-builder and the offline Arduino
+    tree): the real sketch with the run's model links, and the report's figures are the real ELF's.
+    Its build slot is the firmware tests' one, so it is warm and this takes seconds, not minutes."""
+    offline = pytest.importorskip("core.board.offline_build")
+    reason = offline.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    fake_cli.scenario(compile="real")
+    board = get_board("edgebadge")
+    run = RunDir(run_copy)
+    try:
+        report = build_run(
+            run, board, ArduinoCli.open("", tmp_path), sketch_dir=sketch_dir, cache_root=build_cache
+        )
+    finally:
+        offline.compile_sketch(board.fqbn)  # leave the shared slot with the default model, warm
+    assert report.flash_used > run.report.model_bytes + 60_000  # TFLM and the frontend are really in it
+    assert report.flash_used < report.flash_max
+    assert report.ram_source == "elf" and report.ram_used >= run.report.arena_bytes_with_margin
