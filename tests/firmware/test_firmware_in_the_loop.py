@@ -68,10 +68,27 @@ def run_host(
     return messages, frames
 
 
-def run_python(model: bytes, arena: int, labels: list[str], audio: np.ndarray):
-    """The PC pipeline on the same samples, pushed in the 10 ms chunks the host board feeds."""
+def sketch_recognizer(sketch: Path) -> RecognizerSettings:
+    """The recognizer settings the firmware was generated with (export may calibrate them)."""
+    text = (sketch / "model_settings.h").read_text()
+
+    def value(name: str) -> int:
+        return int(text.split(f"{name} = ", 1)[1].split(";", 1)[0])
+
+    return RecognizerSettings(
+        average_window_ms=value("kAverageWindowMs"),
+        detection_threshold=value("kDetectionThreshold"),
+        suppression_ms=value("kSuppressionMs"),
+        minimum_count=value("kMinimumCount"),
+        inference_every_frames=value("kInferenceEveryFrames"),
+    )
+
+
+def run_python(model: bytes, arena: int, labels: list[str], audio: np.ndarray, sketch: Path = SKETCH_DIR):
+    """The PC pipeline on the same samples, pushed in the 10 ms chunks the host board feeds, with the
+    sketch's recognizer settings."""
     tflm = TflmModel(model, arena_bytes=arena)
-    detector = StreamingDetector(tflm, labels, FeatureSettings(), RecognizerSettings())
+    detector = StreamingDetector(tflm, labels, FeatureSettings(), sketch_recognizer(sketch))
     frames = [f for i in range(0, len(audio), 160) for f in detector.push(audio[i : i + 160])]
     return tflm, frames
 
@@ -121,7 +138,9 @@ def test_default_model_firmware_equals_the_python_path(fil_host, keyword_audio, 
     assert_same_as_python(messages, raw, tflm, frames, DEFAULT_LABELS)
     # Not a vacuous match: the model ran often and heard words.
     assert len(of_type(messages, Scores)) > 100
-    assert {m.label for m in of_type(messages, Detection)} & {"stop", "go"}
+    # The model responds to the words (a keyword's raw score high in some inference); whether the
+    # calibrated recognizer then reports them, both sides decided the same above.
+    assert any(max(m.scores[2:]) > 128 for m in of_type(messages, Scores))
 
 
 @pytest.mark.slow
