@@ -159,7 +159,7 @@ def test_exported_run_firmware_equals_the_python_path(tflm_source, exported_run,
     run = RunDir(exported_run)
     messages, raw = run_host(binary, keyword_audio, tmp_path)
     tflm, frames = run_python(
-        run.model_path.read_bytes(), int(run.report.arena_bytes), list(run.labels), keyword_audio
+        run.model_path.read_bytes(), int(run.report.arena_bytes), list(run.labels), keyword_audio, sketch
     )
     assert_same_as_python(messages, raw, tflm, frames, list(run.labels))
     assert len(of_type(messages, Scores)) > 100
