@@ -157,9 +157,7 @@ def test_build_json_is_what_the_report_says(fake_cli, tmp_path, run_copy, sketch
     assert saved == report.to_dict()
 
 
-def test_a_real_compile_of_the_sketch_through_the_stand_in(
-    fake_cli, tmp_path, run_copy, sketch_dir, build_cache
-):
+def test_a_real_compile_of_the_sketch_through_the_stand_in(fake_cli, tmp_path, run_copy, sketch_dir):
     """The stand-in hands the compile to core.board.offline_build (arduino-builder and the offline Arduino
     tree): the real sketch with the run's model links, and the report's figures are the real ELF's.
     Its build slot is the firmware tests' one, so it is warm and this takes seconds, not minutes."""
@@ -171,9 +169,10 @@ def test_a_real_compile_of_the_sketch_through_the_stand_in(
     board = get_board("edgebadge")
     run = RunDir(run_copy)
     try:
-        report = build_run(
-            run, board, ArduinoCli.open("", tmp_path), sketch_dir=sketch_dir, cache_root=build_cache
-        )
+        # wakebench's own slot in tmp; $WAKEBENCH_BUILD_CACHE stays unset, so the stand-in's offline build
+        # uses the shared slot the firmware tests keep warm.
+        cli = ArduinoCli.open("", tmp_path)
+        report = build_run(run, board, cli, sketch_dir=sketch_dir, cache_root=tmp_path / "slots")
     finally:
         offline.compile_sketch(board.fqbn)  # leave the shared slot with the default model, warm
     assert report.flash_used > run.report.model_bytes + 60_000  # TFLM and the frontend are really in it

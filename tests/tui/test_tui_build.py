@@ -92,6 +92,7 @@ async def test_build_flash_and_retrain_from_the_app(exported_project, tmp_path, 
             new_sha = child.report.model_sha8
             assert f"flashed {board.path}" in text(app, "#build-status")
             assert json.loads((fake.state / "flashed.json").read_text())["model"] == new_sha
-            change = text(app, "#model-change")
+            await settle(pilot)  # the new run's details are read after the rescan
+            change = text(app, "#model-summary")
             assert f"vs parent {run_dir.name}" in change and "new clips" in change
             assert "stages: new clips" in log(app)

@@ -143,13 +143,13 @@ class ModelPane(Vertical):
         super().__init__(**kwargs)
         self.border_title = "Model"
         self._loading_rows = False
+        self._change: LoopResult | None = None
         self._calibration: CalibrationView | None = None
         self._plot_class: type | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="model-details"):
             yield Static(id="model-summary")
-            yield Static(id="model-change")
             yield Static(id="model-confusion")
             yield Static(id="model-stream")
             yield Vertical(id="model-curve")
@@ -159,26 +159,27 @@ class ModelPane(Vertical):
         yield DataTable(id="run-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#model-change", Static).display = False
         table = self.query_one(DataTable)
         table.add_columns("run", "words", "steps", "val", "int8", "bytes", "fits", "sweep")
         self.show_model(None, None)
 
     def show_change(self, result: LoopResult | None) -> None:
-        """What the last retrain loop changed against its parent run (None hides it)."""
-        change = self.query_one("#model-change", Static)
-        change.display = result is not None
-        if result is None:
-            return
+        """Remember what the last retrain loop changed against its parent run; the summary shows it
+        while that loop's new run is the one shown (`show_model`)."""
+        self._change = result
+
+    def _change_lines(self, run_id: str) -> list[str]:
+        result = self._change
+        if result is None or Path(result.run_dir).name != run_id:
+            return []
         before, after = result.new_clip_scores
-        lines = [
+        return [
             f"[b]vs parent {Path(result.parent).name}[/] ({result.steps:,} steps, {result.new_clips} new clips)",
             f"size  {result.model_bytes[0]:,} → {result.model_bytes[1]:,} B",
             f"test  int8 {_pct(result.test_accuracy[0])} → {_pct(result.test_accuracy[1])}",
             *(f"  {word:<10} {_pct(was)} → {_pct(now)}" for word, (was, now) in result.per_word.items()),
             f"new clips {_pct(before.accuracy if before else None)} → {_pct(after.accuracy if after else None)}",
         ]
-        change.update(Content.from_markup("\n".join(lines)))
 
     def show_model(self, view: ModelView | None, budget: MemoryBudget | None = None, board: str = "") -> None:
         """The picked run; `budget` (core.board.profiles: a built firmware's or an estimate) draws the flash and
@@ -219,6 +220,7 @@ class ModelPane(Vertical):
             lines.append("ops " + " ".join(view.ops))
         if view.float_accuracy is not None or view.int8_accuracy is not None:
             lines.append(f"test  float {_pct(view.float_accuracy)} · int8 {_pct(view.int8_accuracy)}")
+        lines += self._change_lines(view.run_id)
         summary.update(Content.from_markup("\n".join(lines)))
         if view.confusion:
             confusion.update(
