@@ -229,6 +229,11 @@ class LoopSettings:
 
     steps: int = doc(1000, "Fine-tuning steps from the parent run's last checkpoint.")
     learning_rate: float = doc(0.001, "Learning rate of the fine-tuning.")
+    recalibrate: bool = doc(
+        False,
+        "Calibrate the new run's threshold and window again on validation streams (slow: about 45 s on the "
+        "default set); false keeps the parent run's calibrated settings.",
+    )
     new_clip_share: float = doc(
         0.25, "Share of each training batch drawn from the clips that are new since the parent run (0-0.9)."
     )

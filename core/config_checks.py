@@ -129,6 +129,7 @@ CROSS_CHECKED = (
     "board.arduino_cli",  # empty = arduino-cli from PATH
     "board.sketch_dir",  # empty = firmware/wakebench
     "board.private_toolchain",
+    "loop.recalibrate",
     "features.enable_pcan",
     "features.enable_log",
     "training.keep_word_inside",  # a flag

@@ -9,7 +9,8 @@ can be cancelled:
                clips, with a short schedule (`[loop] steps`, default 1,000) and the new clips weighted
                up so they make `[loop] new_clip_share` (default 25 %) of every batch; the new run
                records RUN as its parent;
-3. export      int8 model, C files and report (core.model.export);
+3. export      int8 model, C files and report (core.model.export); the recognizer keeps the parent's
+               calibrated threshold and window unless `[loop] recalibrate` (calibrating costs ~45 s);
 4. check       how the new clips score before and after, and that the model fits the board;
 5. build, flash, reconnect   (core.arduino) unless flashing is off: the board is only touched after
                every check passed, and the monitor's link is handed back.
@@ -85,7 +86,7 @@ def new_clips(parent: RunDir) -> list[NewClip]:
     and split as training will use them."""
     from core.data.dataset import build_index
 
-    since = parent.config_path.stat().st_mtime
+    since = run_created(parent)
     config = parent.config
     index = build_index(
         config, parent.project_dir, parent.extra_dirs, seed=config.training.seed, strict=False
@@ -95,6 +96,15 @@ def new_clips(parent: RunDir) -> list[NewClip]:
         for e in index.entries
         if e.source in PER_TAKE_SOURCES and e.path is not None and e.path.stat().st_mtime > since
     ]
+
+
+def run_created(run: RunDir) -> float:
+    """When the run was made (run.json's `created`, local time), as a timestamp; config.json's time
+    when that is unreadable. (Not config.json's time first: export's calibration rewrites that file.)"""
+    try:
+        return time.mktime(time.strptime(run.info.created, "%Y-%m-%dT%H:%M:%S"))
+    except (ValueError, OverflowError):
+        return run.config_path.stat().st_mtime
 
 
 def boost_factor(parent: RunDir, clips: list[NewClip], share: float) -> float:
@@ -211,7 +221,7 @@ def retrain_loop(
     child = RunDir.open(trained.run_dir)
 
     stage("export")
-    report = export_run(child, on_event=forward, cancel=cancel)
+    report = export_run(child, on_event=forward, cancel=cancel, calibrate=loop.recalibrate)
 
     stage("check")
     pairs = [(c.path, c.label) for c in clips]

@@ -47,8 +47,12 @@ def export_run(
     cache_dir: Path | None = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
+    calibrate: bool = True,
 ) -> ExportReport:
     """Export a trained run (its latest checkpoint) and write the model, C files and report.
+
+    `calibrate=False` keeps the recognizer settings in the run's config as they are (the retrain loop's
+    fine-tuned run keeps its parent's calibrated threshold and window) instead of calibrating them.
 
     With `firmware_dir` (the sketch folder), the generated C files are then installed there too
     (install_firmware_files); a folder that is not the sketch is refused before any work.
@@ -96,7 +100,9 @@ def export_run(
 
     stage(4, "calibrating threshold and window on validation streams")
     calibration = None
-    if config.recognizer.target_fa_per_hour > 0:
+    if not calibrate:
+        on_event(Log("recognizer settings kept as the run's config has them (not calibrated again)"))
+    elif config.recognizer.target_fa_per_hour > 0:
         try:
             calibration = calibrate_run(run, tflm, on_event=on_event, cancel=cancel)
         except DataError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,8 @@ def test_the_loop_fixes_a_missed_voice(scenario):
     assert len(info.boost) == result.new_clips == 20
     assert result.steps == 1000 and set(result.stage_seconds) == {"new clips", "retrain", "export", "check"}
     assert result.new_clip_scores[1].accuracy > result.new_clip_scores[0].accuracy
+    # The new run keeps its parent's calibrated threshold and window ([loop] recalibrate = false).
+    assert child.config.recognizer == base.config.recognizer
 
 
 def test_no_new_clips_is_a_clear_error(scenario, tmp_path):
@@ -169,7 +172,10 @@ def test_no_new_clips_is_a_clear_error(scenario, tmp_path):
     # A run made after the captures has nothing new.
     later = RunDir(tmp_path / "later")
     shutil.copytree(base.path, later.path)
-    later.config_path.touch()
+    info_path = later.path / "run.json"
+    info = json.loads(info_path.read_text())
+    info["created"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() + 1))
+    info_path.write_text(json.dumps(info))
     with pytest.raises(DataError) as info:
         retrain_loop(later, LoopSettings())
     assert "record" in info.value.hint
