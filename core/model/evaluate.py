@@ -75,8 +75,6 @@ def evaluate_folder(
             f"{data_dir}: no such folder", "give a folder in Speech Commands layout: DIR/<word>/*.wav"
         )
     clips = folder_labels(data_dir, run.config.labels)
-    if not clips:
-        raise DataError(f"{data_dir}: no WAV files in any subfolder", "expected DIR/<word>/<name>.wav")
     return evaluate_clips(run, clips, str(data_dir), on_event=on_event, cancel=cancel)
 
 
@@ -96,6 +94,8 @@ def evaluate_clips(
         raise DataError(
             f"{run.model_path} has {model.num_labels} outputs but the run has {len(labels)} labels"
         )
+    if not clips:
+        raise DataError(f"{data_dir}: no WAV files in any subfolder", "expected DIR/<word>/<name>.wav")
     label_ids = {label: i for i, label in enumerate(labels)}
     # Plain features (no augmentation, no cache), as the test split gets them in training.
     computed = compute_clip_features(
