@@ -29,8 +29,8 @@ from core.errors import ConfigError, DataError
 from core.events import CancelToken, EventCallback, Log, ignore_events
 from core.fileio import write_json_atomic
 from core.model.stream_eval import (
-    averaged_decisions,
     build_streams,
+    decisions_of,
     metrics_for,
     new_detections,
     score_streams,
@@ -103,7 +103,7 @@ def choose(
     table: dict[tuple[int, int], Any] = {}
     for window in _windows(base, stride_ms):
         settings = replace(base, average_window_ms=window)
-        decisions = [averaged_decisions(labels, settings, s.times_ms, s.scores) for s in scored]
+        decisions = [decisions_of(settings, s.times_ms, s.scores) for s in scored]
         for threshold in THRESHOLDS:
             found = [new_detections(d, labels, threshold, base.suppression_ms) for d in decisions]
             table[(window, threshold)] = metrics_for(

@@ -8,7 +8,9 @@
 
 Both run through exactly the detection path of `wakebench detect` and the board:
 `core.live.detector.StreamingDetector` (streaming micro frontend with carried state, the 49-frame
-window, the int8 model in TFLM at the run's inference cadence, `RecognizeCommands`).
+window, the int8 model in TFLM at the run's inference cadence, `RecognizeCommands`), taken stage by
+stage (`score_streams`: the frames of a stream first, then its windows in TFLM on both cores, then the
+recognizer), which a test checks gives StreamingDetector's scores, times and detections exactly.
 The model's scores at each inference do not depend on the recognizer's threshold or window, so
 `StreamScores` keeps them and `replay` re-runs the recognizer's rules on them for other settings
 (calibration, core.model.calibrate); a test checks `replay` gives the live path's detections.
@@ -21,16 +23,20 @@ import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.audio.files import read_audio
 from core.audio.samples import SAMPLE_RATE
-from core.config import BACKGROUND_NOISE_DIR, UNKNOWN_LABEL, RecognizerSettings
+from core.config import BACKGROUND_NOISE_DIR, UNKNOWN_LABEL, FeatureSettings, RecognizerSettings
 from core.errors import AudioError, DataError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
 from core.features.augment import speech_bounds
+
+if TYPE_CHECKING:
+    from core.model.tflm import TflmModel
+    from core.model.tflm_pool import ScoresHandle, TflmPool
 
 LATE_S = 1.0  # a detection up to this long after the keyword's end still counts (averaging delay)
 PHRASE_GAP_S = (0.05, 0.3)  # between the words of one phrase
@@ -304,36 +310,115 @@ def build_streams(
 # ---- running and scoring --------------------------------------------------------------------------
 
 
+def stream_frames(
+    stream: EvalStream, features: FeatureSettings, cancel: CancelToken | None = None
+) -> np.ndarray:
+    """The stream's feature frames (uint16 [frames, channels]) from a fresh streaming frontend fed in
+    the chunks the live detector gets them in (state carried from frame to frame, as on the board)."""
+    from core.features.streaming import StreamingFrontend
+
+    frontend = StreamingFrontend(features)
+    parts = [np.zeros((0, features.channels), np.uint16)]
+    for start in range(0, len(stream.audio), CHUNK_SAMPLES):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        parts.append(frontend.process(stream.audio[start : start + CHUNK_SAMPLES]))
+    return np.concatenate(parts)
+
+
+def inference_ends(frame_count: int, window_frames: int, every: int) -> np.ndarray:
+    """The frames whose window the model runs on: the first full window, then every `every` frames
+    (StreamingDetector.push's rule)."""
+    return np.arange(window_frames - 1, frame_count, every, dtype=np.int64)
+
+
 def stream_scores(
-    model: Any,
+    model: TflmModel,
     labels: Sequence[str],
-    features: Any,
+    features: FeatureSettings,
     recognizer: RecognizerSettings,
     stream: EvalStream,
     cancel: CancelToken | None = None,
 ) -> StreamScores:
-    """Run a stream through the live detection path (a fresh StreamingDetector, as a freshly booted
-    board) and keep every inference's scores."""
-    from core.live.detector import StreamingDetector
+    """Run a stream through the live detection path (as a freshly booted board) and keep every
+    inference's scores: see `score_streams`."""
+    from core.model.tflm_pool import TflmPool
 
-    detector = StreamingDetector(model, labels, features, recognizer)
-    times, scores, found = [], [], []
-    for start in range(0, len(stream.audio), CHUNK_SAMPLES):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        for frame in detector.push(stream.audio[start : start + CHUNK_SAMPLES]):
-            if frame.scores is not None:
-                times.append(frame.time_ms)
-                scores.append(frame.scores)
-            if frame.new_word is not None:
-                found.append((frame.time_ms / 1000, frame.new_word.label))
-    width = len(labels)
-    return StreamScores(
-        stream,
-        np.array(times, np.int64),
-        np.array(scores, np.int32).reshape(-1, width),
-        found,
-    )
+    with TflmPool(model, 1, cancel) as pool:
+        ends, handle = _start(pool, features, recognizer, stream, cancel)
+        return _finish(labels, features, recognizer, stream, ends, handle.result())
+
+
+def _start(
+    pool: TflmPool,
+    features: FeatureSettings,
+    recognizer: RecognizerSettings,
+    stream: EvalStream,
+    cancel: CancelToken | None,
+) -> tuple[np.ndarray, ScoresHandle]:
+    """The stream's frames, and its windows handed to the pool: (inference frame indices, scores to come)."""
+    from core.live.recognize import check_cadence
+
+    check_cadence(recognizer, features.stride_ms)  # as StreamingDetector refuses it
+    frames = stream_frames(stream, features, cancel)
+    ends = inference_ends(len(frames), features.frames, recognizer.inference_every_frames)
+    return ends, pool.submit(frames, ends)
+
+
+def _finish(
+    labels: Sequence[str],
+    features: FeatureSettings,
+    recognizer: RecognizerSettings,
+    stream: EvalStream,
+    ends: np.ndarray,
+    scores: np.ndarray,
+) -> StreamScores:
+    """The scores' times and the live recognizer's detections on them, as StreamingDetector takes them."""
+    from core.live.recognize import RecognizeCommands
+
+    times = ends * features.stride_ms + features.window_ms
+    scores = np.asarray(scores, np.int32).reshape(-1, len(labels))
+    live = RecognizeCommands(list(labels), recognizer)
+    found = []
+    for t, row in zip(times.tolist(), scores.tolist(), strict=True):
+        decision = live.process(row, t)
+        if decision is not None and decision.reportable:
+            found.append((t / 1000, decision.label))
+    return StreamScores(stream, times.astype(np.int64), scores, found)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Every decision RecognizeCommands makes on a stream's scores, in time order."""
+
+    times_ms: np.ndarray  # int64
+    index: np.ndarray  # int64: the top label
+    score: np.ndarray  # int64: its averaged score, 0-255
+
+    def tuples(self) -> list[tuple[int, int, int]]:
+        return list(zip(self.times_ms.tolist(), self.index.tolist(), self.score.tolist(), strict=True))
+
+
+def decisions_of(settings: RecognizerSettings, times_ms: np.ndarray, scores: np.ndarray) -> Decisions:
+    """RecognizeCommands' decisions (without a queue capacity) on all inferences at once: the queue at
+    an inference holds the results no older than `average_window_ms` (times only grow, so it is the
+    results since the first one that new), a decision needs `minimum_count` of them spanning at least
+    a quarter of the window, and its score is each label's floored mean, the first highest one winning.
+    A test checks it against RecognizeCommands itself."""
+    times = np.asarray(times_ms, np.int64).reshape(-1)
+    values = np.asarray(scores, np.int64).reshape(len(times), -1)
+    if len(times) and np.any(np.diff(times) < 0):
+        raise ValueError("inference times must not go backwards")
+    window = settings.average_window_ms
+    first = np.searchsorted(times, times - window, side="left")
+    last = np.arange(len(times))
+    count = last - first + 1
+    decided = (count >= settings.minimum_count) & (times - times[first] >= window // 4)
+    sums = np.concatenate([np.zeros((1, values.shape[1]), np.int64), np.cumsum(values, axis=0)])
+    first, last, count = first[decided], last[decided], count[decided]
+    means = (sums[last + 1] - sums[first]) // count[:, None]
+    top = np.argmax(means, axis=1) if len(means) else np.zeros(0, np.int64)
+    return Decisions(times[decided], top.astype(np.int64), means[np.arange(len(top)), top])
 
 
 def averaged_decisions(
@@ -341,35 +426,43 @@ def averaged_decisions(
 ) -> list[tuple[int, int, int]]:
     """(time_ms, top label index, averaged score) of every decision RecognizeCommands makes; they do not
     depend on the threshold or suppression (only which decisions are *new* does)."""
-    from core.live.recognize import RecognizeCommands
-
-    recognizer = RecognizeCommands(labels, replace(settings, detection_threshold=255))
-    out = []
-    for t, s in zip(times_ms.tolist(), scores.tolist(), strict=True):
-        d = recognizer.process(s, t)
-        if d is not None:
-            out.append((d.time_ms, d.index, d.score))
-    return out
+    return decisions_of(settings, times_ms, scores).tuples()
 
 
 def new_detections(
-    decisions: Sequence[tuple[int, int, int]], labels: Sequence[str], threshold: int, suppression_ms: int
+    decisions: Decisions | Sequence[tuple[int, int, int]],
+    labels: Sequence[str],
+    threshold: int,
+    suppression_ms: int,
 ) -> list[tuple[float, str]]:
     """The reportable detections among `decisions` at `threshold`: RecognizeCommands' rule for a new
     command (above the threshold, and another label than the last new one or past its suppression;
-    no suppression after `_silence_`)."""
-    previous_index, previous_time = 0, None
-    found = []
-    for time_ms, index, score in decisions:
-        if score <= threshold:
+    no suppression after `_silence_`).
+
+    Taken over the decisions above the threshold, that rule says: the first decision of every run of
+    one label is new (its label differs from the run before, whose first decision was new), later ones
+    in the run only when more than `suppression_ms` after the run's last new one (always for label 0).
+    So only the keyword runs need a look one by one."""
+    if not isinstance(decisions, Decisions):
+        rows = np.asarray(list(decisions), np.int64).reshape(-1, 3)
+        decisions = Decisions(rows[:, 0], rows[:, 1], rows[:, 2])
+    above = decisions.score > threshold
+    times, index = decisions.times_ms[above], decisions.index[above]
+    if not len(times):
+        return []
+    run = np.cumsum(np.concatenate([[True], index[1:] != index[:-1]]))
+    is_word = np.array([not label.startswith("_") for label in labels])
+    found: list[tuple[float, str]] = []
+    current, last_new = -1, 0
+    for pos in np.flatnonzero(is_word[index]).tolist():
+        time_ms = int(times[pos])
+        if run[pos] != current:
+            current, last_new = run[pos], time_ms
+        elif time_ms - last_new > suppression_ms:
+            last_new = time_ms
+        else:
             continue
-        suppressed = (
-            previous_index != 0 and previous_time is not None and time_ms - previous_time <= suppression_ms
-        )
-        if index != previous_index or not suppressed:
-            previous_index, previous_time = index, time_ms
-            if not labels[index].startswith("_"):
-                found.append((time_ms / 1000, labels[index]))
+        found.append((time_ms / 1000, labels[int(index[pos])]))
     return found
 
 
@@ -378,7 +471,7 @@ def replay(
 ) -> list[tuple[float, str]]:
     """The detections the live path would report on this stream with other recognizer settings (same
     inference cadence)."""
-    decisions = averaged_decisions(labels, settings, scored.times_ms, scored.scores)
+    decisions = decisions_of(settings, scored.times_ms, scored.scores)
     return new_detections(decisions, labels, settings.detection_threshold, settings.suppression_ms)
 
 
@@ -487,21 +580,41 @@ def score_streams(
     model: Any = None,
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
+    workers: int | None = None,
 ) -> list[StreamScores]:
-    """Every stream through the run's live detection path (its exported int8 model, its recognizer)."""
+    """Every stream through the run's live detection path (its exported int8 model, its recognizer).
+
+    It is StreamingDetector's path taken stage by stage: each stream's frames from a fresh streaming
+    frontend (carried state), the model in TFLM on the window ending at every `inference_every_frames`-th
+    frame once the first window is full, RecognizeCommands on those scores in time order (a test checks
+    the scores, times and detections equal StreamingDetector's). The model's windows are independent of
+    each other, so they are scored on `workers` cores (default: all, at most 2) while this process
+    computes the next stream's frames."""
     from core.live.detector import load_run_model
+    from core.model.tflm_pool import MIN_POOL_WINDOWS, TflmPool, default_workers
 
     if model is None:
         run, model = load_run_model(run)
     config = run.config
+    features, recognizer = config.features, config.recognizer
     total = sum(s.duration_s for s in streams)
-    done = 0.0
-    out = []
+    frames_total = sum(len(s.audio) for s in streams) / features.stride_samples
+    if workers is None:
+        workers = default_workers()
+    if frames_total / recognizer.inference_every_frames < MIN_POOL_WINDOWS:
+        workers = 1
     on_event(Progress("stream", 0, round(total, 1), "seconds of audio"))
-    for s in streams:
-        out.append(stream_scores(model, run.labels, config.features, config.recognizer, s, cancel))
-        done += s.duration_s
-        on_event(Progress("stream", round(done, 1), round(total, 1), s.name))
+    with TflmPool(model, workers, cancel) as pool:
+        started = []
+        for s in streams:
+            ends, handle = _start(pool, features, recognizer, s, cancel)
+            started.append((s, ends, handle))
+        out = []
+        done = 0.0
+        for s, ends, handle in started:
+            out.append(_finish(run.labels, features, recognizer, s, ends, handle.result()))
+            done += s.duration_s
+            on_event(Progress("stream", round(done, 1), round(total, 1), s.name))
     return out
 
 

@@ -12,8 +12,17 @@ import pytest
 
 from core.audio.files import write_wav
 from core.cli import main
-from core.live.detector import detect_file, load_run_model
-from core.model.stream_eval import EvalStream, KeywordEvent, replay, stream_scores
+from core.live.detector import StreamingDetector, detect_file, load_run_model
+from core.model import tflm_pool
+from core.model.stream_eval import (
+    EvalStream,
+    KeywordEvent,
+    replay,
+    score_streams,
+    stream_frames,
+    stream_scores,
+)
+from core.model.tflm_pool import TflmPool
 from tests.live.tiny_model import make_tiny_dataset
 
 
@@ -30,6 +39,47 @@ def test_stream_scores_are_the_live_paths_and_replay_matches_it(tiny_run, keywor
     assert len(live) >= 3
     every = run.config.recognizer.inference_every_frames
     assert np.all(np.diff(scored.times_ms) == every * run.config.features.stride_ms)
+
+
+def test_stage_by_stage_scores_are_exactly_the_streaming_detectors(tiny_run, keyword_recording):
+    _, recording = keyword_recording
+    run, model = load_run_model(tiny_run)
+    config = run.config
+    detector = StreamingDetector(model, run.labels, config.features, config.recognizer)
+    times, scores, found = [], [], []
+    for start in range(0, len(recording.audio), 5000):  # other chunks than the eval's 2 s
+        for frame in detector.push(recording.audio[start : start + 5000]):
+            if frame.scores is not None:
+                times.append(frame.time_ms)
+                scores.append(frame.scores)
+            if frame.new_word is not None:
+                found.append((frame.time_ms / 1000, frame.new_word.label))
+    stream = EvalStream("keywords", recording.audio)
+    scored = stream_scores(model, run.labels, config.features, config.recognizer, stream)
+    assert scored.times_ms.tolist() == times
+    assert np.array_equal(scored.scores, np.array(scores))
+    assert scored.detections == found and len(found) >= 3
+
+
+def test_the_pool_of_workers_scores_exactly_as_this_process(tiny_run, keyword_recording, monkeypatch):
+    _, recording = keyword_recording
+    run, model = load_run_model(tiny_run)
+    config = run.config
+    streams = [EvalStream("a", recording.audio), EvalStream("b", recording.audio[7777:], negative=True)]
+    alone = score_streams(run, streams, model, workers=1)
+    monkeypatch.setattr(tflm_pool, "CHUNK_WINDOWS", 37)  # many chunks, an uneven last one
+    monkeypatch.setattr(tflm_pool, "MIN_POOL_WINDOWS", 0)
+    pooled = score_streams(run, streams, model, workers=2)
+    for a, b in zip(alone, pooled, strict=True):
+        assert np.array_equal(a.times_ms, b.times_ms) and np.array_equal(a.scores, b.scores)
+        assert a.detections == b.detections
+    assert sum(len(a.scores) for a in alone) > 100
+    frames = stream_frames(streams[0], config.features)
+    ends = np.arange(48, len(frames), 5)
+    with TflmPool(model, 2) as pool:
+        assert np.array_equal(
+            pool.submit(frames, ends).result(), TflmPool(model).submit(frames, ends).result()
+        )
 
 
 def test_cli_eval_stream_reports_frr_and_false_accepts_per_word(tiny_run, tmp_path):

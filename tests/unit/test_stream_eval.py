@@ -70,6 +70,36 @@ def test_replay_gives_exactly_the_recognizers_new_words(settings):
     assert len(expected) > 5  # the case exercises detections and suppression
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_decisions_and_new_words_are_recognize_commands_own(seed):
+    """Any window, minimum count and suppression, uneven and repeated times, tied scores."""
+    rng = np.random.default_rng(seed)
+    settings = RecognizerSettings(
+        average_window_ms=int(rng.choice([200, 300, 500, 1000])),
+        detection_threshold=int(rng.choice([0, 60, 120, 200])),
+        suppression_ms=int(rng.choice([0, 140, 700, 1500])),
+        minimum_count=int(rng.integers(1, 5)),
+    )
+    times = 500 + np.cumsum(rng.choice([0, 20, 140, 160, 900], size=800))
+    scores = rng.choice([0, 50, 120, 200, 255], size=(800, 4)).astype(np.int32)  # many ties
+    recognizer = RecognizeCommands(LABELS, replace(settings, detection_threshold=255))
+    live = RecognizeCommands(LABELS, settings)
+    expected_decisions, expected_words = [], []
+    for t, s in zip(times.tolist(), scores.tolist(), strict=True):
+        d = recognizer.process(s, t)
+        if d is not None:
+            expected_decisions.append((d.time_ms, d.index, d.score))
+        d = live.process(s, t)
+        if d is not None and d.reportable:
+            expected_words.append((t / 1000, d.label))
+    decisions = averaged_decisions(LABELS, settings, times, scores)
+    assert decisions == expected_decisions
+    found = new_detections(decisions, LABELS, settings.detection_threshold, settings.suppression_ms)
+    assert found == expected_words
+    assert replay(LABELS, settings, StreamScores(EvalStream("s", np.zeros(1)), times, scores, [])) == found
+    assert len(expected_decisions) > 100 and expected_words
+
+
 def _tone_clip(tmp_path, name: str, freq: float, seconds: float = 0.4) -> Clip:
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     audio = np.zeros(SAMPLE_RATE, np.float32)

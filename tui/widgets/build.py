@@ -19,7 +19,7 @@ from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from core.errors import CompileError
 from core.events import CancelToken, Done, Log, Progress
-from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress
+from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress, start_resource_tracker
 
 if TYPE_CHECKING:
     from core.arduino.build import BuildReport
@@ -148,6 +148,7 @@ class BuildPane(Vertical):
             from core.board.profiles import SKETCH_DIR
             from core.loop import retrain_loop
 
+            start_resource_tracker()  # a recalibrating export scores its streams in worker processes
             board = cli = None
             sketch = SKETCH_DIR
             if flash:

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
 from core.events import CancelToken
-from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress
+from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress, start_resource_tracker
 
 if TYPE_CHECKING:
     from core.board.profiles import MemoryBudget
@@ -316,6 +316,7 @@ class ModelPane(Vertical):
         def work(on_event: Reporter, cancel: CancelToken) -> ExportReport:
             from core.model.export import export_run
 
+            start_resource_tracker()  # calibration scores its streams in worker processes
             return export_run(run_path, on_event=on_event, cancel=cancel)
 
         if self.app.jobs.start(JobKind.EXPORT, work, owner=self):
