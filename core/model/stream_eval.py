@@ -346,7 +346,7 @@ def stream_scores(
 
     with TflmPool(model, 1, cancel) as pool:
         ends, handle = _start(pool, features, recognizer, stream, cancel)
-        return _finish(labels, features, recognizer, stream, ends, handle.result())
+        return recognized(labels, features, recognizer, stream, ends, handle.result())
 
 
 def _start(
@@ -365,7 +365,7 @@ def _start(
     return ends, pool.submit(frames, ends)
 
 
-def _finish(
+def recognized(
     labels: Sequence[str],
     features: FeatureSettings,
     recognizer: RecognizerSettings,
@@ -612,7 +612,7 @@ def score_streams(
         out = []
         done = 0.0
         for s, ends, handle in started:
-            out.append(_finish(run.labels, features, recognizer, s, ends, handle.result()))
+            out.append(recognized(run.labels, features, recognizer, s, ends, handle.result()))
             done += s.duration_s
             on_event(Progress("stream", round(done, 1), round(total, 1), s.name))
     return out
