@@ -224,6 +224,65 @@ def _wake_ds(features: FeatureSettings, n_labels: int, seed: int) -> Any:
     return keras.Model(inputs, _pooled_head(x, n_labels, 0.1, seed), name="wake_ds")
 
 
+def _temporal_block(x: Any, filters: int, stride: int, name: str, seed: int) -> Any:
+    """A depthwise 9x1 convolution along time (optionally strided) then a pointwise 1x1, each with batch
+    norm + ReLU: the time-channel separable convolution of TC-ResNet / MatchboxNet."""
+    import keras
+
+    init = keras.initializers.HeNormal(seed=seed)
+    x = _conv_bn_relu(
+        x,
+        keras.layers.DepthwiseConv2D(
+            (9, 1),
+            strides=(stride, 1),
+            padding="same",
+            use_bias=False,
+            depthwise_initializer=init,
+            name=f"{name}_dw",
+        ),
+        f"{name}_dw",
+    )
+    return _conv_bn_relu(
+        x,
+        keras.layers.Conv2D(filters, (1, 1), use_bias=False, kernel_initializer=init, name=f"{name}_pw"),
+        f"{name}_pw",
+    )
+
+
+def _wake_tc(features: FeatureSettings, n_labels: int, seed: int) -> Any:
+    """wakebench's temporal model: a 3-frame convolution across all filterbank channels at once (so each
+    of its 48 filters sees the whole spectrum: a 1-D convolution over time, as a CONV_2D TFLM runs),
+    then three time-separable blocks (depthwise 9x1 along time, pointwise to 48/64/64 filters, the first
+    two strided) whose view covers the whole 1 s window, and global average pooling."""
+    import keras
+
+    inputs = keras.Input((features.frames, features.channels, 1), name="features")
+    init = keras.initializers.HeNormal(seed=seed * 100 + 1)
+    x = _conv_bn_relu(
+        inputs,
+        keras.layers.Conv2D(
+            48,
+            (3, features.channels),
+            padding="valid",
+            use_bias=False,
+            kernel_initializer=init,
+            name="conv",
+        ),
+        "conv",
+    )
+    for i, (filters, stride) in enumerate(((48, 2), (64, 2), (64, 1))):
+        x = _temporal_block(x, filters, stride, f"tc{i + 1}", seed * 100 + 10 + i)
+    return keras.Model(inputs, _pooled_head(x, n_labels, 0.1, seed), name="wake_tc")
+
+
+register_model(
+    ModelSpec(
+        "wake_tc",
+        "wakebench's temporal model: Conv2D 48x(3x40) across all channels + 3 time-separable blocks "
+        "(9x1 depthwise + pointwise 48/64/64) + average pool (~16k weights)",
+        _wake_tc,
+    )
+)
 register_model(
     ModelSpec(
         "ds_cnn",
