@@ -35,6 +35,7 @@ from core.model.stream_eval import (
     new_detections,
     score_streams,
     split_clips,
+    streams_cache,
 )
 
 CALIBRATION_FILE = "calibration.json"
@@ -162,7 +163,7 @@ def calibrate_run(
     source = f"validation split of {run.project_dir}"
     streams = build_streams(clips, background, config.words, negatives, speech_passes=SPEECH_PASSES, seed=1)
     on_event(Log(f"calibrating on {source}: {sum(s.duration_s for s in streams) / 60:.1f} min of audio"))
-    scored = score_streams(run, streams, model, on_event, cancel)
+    scored = score_streams(run, streams, model, on_event, cancel, cache_dir=streams_cache(run))
     result = choose(config.words, scored, config.recognizer, config.features.stride_ms, target, source)
     save_calibration(run, result)
     fa = "n/a" if result.fa_per_hour is None else f"{result.fa_per_hour:.2f}"

@@ -311,19 +311,28 @@ def build_streams(
 
 
 def stream_frames(
-    stream: EvalStream, features: FeatureSettings, cancel: CancelToken | None = None
+    stream: EvalStream,
+    features: FeatureSettings,
+    cancel: CancelToken | None = None,
+    cache_dir: Path | None = None,
 ) -> np.ndarray:
     """The stream's feature frames (uint16 [frames, channels]) from a fresh streaming frontend fed in
-    the chunks the live detector gets them in (state carried from frame to frame, as on the board)."""
+    the chunks the live detector gets them in (state carried from frame to frame, as on the board);
+    with `cache_dir`, read back when the same audio went through the same frontend before
+    (core.features.stream_cache)."""
+    from core.features.stream_cache import cached_frames
     from core.features.streaming import StreamingFrontend
 
-    frontend = StreamingFrontend(features)
-    parts = [np.zeros((0, features.channels), np.uint16)]
-    for start in range(0, len(stream.audio), CHUNK_SAMPLES):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        parts.append(frontend.process(stream.audio[start : start + CHUNK_SAMPLES]))
-    return np.concatenate(parts)
+    def compute() -> np.ndarray:
+        frontend = StreamingFrontend(features)
+        parts = [np.zeros((0, features.channels), np.uint16)]
+        for start in range(0, len(stream.audio), CHUNK_SAMPLES):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            parts.append(frontend.process(stream.audio[start : start + CHUNK_SAMPLES]))
+        return np.concatenate(parts)
+
+    return cached_frames(stream.audio, features, cache_dir, compute)
 
 
 def inference_ends(frame_count: int, window_frames: int, every: int) -> np.ndarray:
@@ -355,12 +364,13 @@ def _start(
     recognizer: RecognizerSettings,
     stream: EvalStream,
     cancel: CancelToken | None,
+    cache_dir: Path | None = None,
 ) -> tuple[np.ndarray, ScoresHandle]:
     """The stream's frames, and its windows handed to the pool: (inference frame indices, scores to come)."""
     from core.live.recognize import check_cadence
 
     check_cadence(recognizer, features.stride_ms)  # as StreamingDetector refuses it
-    frames = stream_frames(stream, features, cancel)
+    frames = stream_frames(stream, features, cancel, cache_dir)
     ends = inference_ends(len(frames), features.frames, recognizer.inference_every_frames)
     return ends, pool.submit(frames, ends)
 
@@ -581,6 +591,7 @@ def score_streams(
     on_event: EventCallback = ignore_events,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    cache_dir: Path | None = None,
 ) -> list[StreamScores]:
     """Every stream through the run's live detection path (its exported int8 model, its recognizer).
 
@@ -589,7 +600,8 @@ def score_streams(
     frame once the first window is full, RecognizeCommands on those scores in time order (a test checks
     the scores, times and detections equal StreamingDetector's). The model's windows are independent of
     each other, so they are scored on `workers` cores (default: all, at most 2) while this process
-    computes the next stream's frames."""
+    computes the next stream's frames (read from `cache_dir` when that audio went through the same
+    frontend before)."""
     from core.live.detector import load_run_model
     from core.model.tflm_pool import MIN_POOL_WINDOWS, TflmPool, default_workers
 
@@ -607,7 +619,7 @@ def score_streams(
     with TflmPool(model, workers, cancel) as pool:
         started = []
         for s in streams:
-            ends, handle = _start(pool, features, recognizer, s, cancel)
+            ends, handle = _start(pool, features, recognizer, s, cancel, cache_dir)
             started.append((s, ends, handle))
         out = []
         done = 0.0
@@ -616,6 +628,13 @@ def score_streams(
             done += s.duration_s
             on_event(Progress("stream", round(done, 1), round(total, 1), s.name))
     return out
+
+
+def streams_cache(run: Any) -> Path:
+    """Where a run's project keeps its streams' frames (core.features.stream_cache)."""
+    from core.features.stream_cache import STREAMS_DIR
+
+    return Path(run.project_dir) / STREAMS_DIR
 
 
 @dataclass
@@ -660,7 +679,7 @@ def evaluate_stream(
         source = f"testing split of {run.project_dir}"
     on_event(Log(f"streams from {source}: {len(clips)} clips, {len(negatives)} negative WAV file(s)"))
     streams = build_streams(clips, background, words, negatives, seed=seed)
-    scored = score_streams(run, streams, model, on_event, cancel)
+    scored = score_streams(run, streams, model, on_event, cancel, cache_dir=streams_cache(run))
     metrics = metrics_for(words, scored, run.config.recognizer, [s.detections for s in scored])
     result = StreamEvalResult(
         str(run.path),
