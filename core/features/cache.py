@@ -29,7 +29,7 @@ from core.config import FeatureSettings
 from core.errors import AudioError
 from core.events import CancelToken, EventCallback, Log, Progress, ignore_events
 from core.features.augment import AugmentSettings, augment_clip, spec_augment, speech_bounds
-from core.features.context import speech_around, warmup_noise, word_inside_shift
+from core.features.context import speech_around, speech_pool, warmup_noise, word_inside_shift
 from core.features.frontend import compute_features
 from core.fileio import write_bytes_atomic
 
@@ -144,7 +144,7 @@ def compute_clip_features(
                     skipped.append((str(requests[i].path), exc.reason))
                     on_event(Log(f"skipped unreadable clip {exc}"))
             # Warm-up speech comes from the other clips read with this one (any word, any label).
-            pool = list(raw.values())
+            pool = speech_pool(list(raw.values()))
             audio, ok = [], []
             for i, clip in raw.items():
                 rng = np.random.default_rng([seed, int(_digest(requests[i].name)[:15], 16)])
@@ -193,7 +193,7 @@ def _read_clip(request: ClipRequest, features: FeatureSettings) -> np.ndarray | 
 
 def _variants(
     audio: np.ndarray | None,
-    pool: list[np.ndarray | None],
+    pool: list[np.ndarray],
     noise: list[np.ndarray],
     features: FeatureSettings,
     augment: AugmentSettings | None,

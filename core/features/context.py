@@ -47,32 +47,41 @@ def warmup_noise(
     return out
 
 
-def add_speech(
-    scene: np.ndarray, speech: np.ndarray, at: int, before: bool, rng: np.random.Generator
-) -> None:
-    """Mix another clip's speech (trimmed, at a random level) into `scene`, ending at sample `at`
+def speech_pool(clips: Sequence[np.ndarray | None]) -> list[np.ndarray]:
+    """The speech of every clip that has some (trimmed to `speech_bounds`): what `speech_around` mixes
+    in. Made once per batch of clips, not per variant (scanning the clips per variant was most of the
+    augmentation's time)."""
+    words = []
+    for clip in clips:
+        if clip is not None and np.any(clip):
+            lo, hi = speech_bounds(clip)
+            words.append(np.asarray(clip[lo:hi], np.float32))
+    return words
+
+
+def add_speech(scene: np.ndarray, words: np.ndarray, at: int, before: bool, rng: np.random.Generator) -> None:
+    """Mix another clip's speech (`speech_pool`'s, at a random level) into `scene`, ending at sample `at`
     (`before`) or starting there; whatever falls outside the scene is cut."""
-    lo, hi = speech_bounds(speech)
-    words = np.asarray(speech[lo:hi], np.float32) * np.float32(rng.uniform(0.3, 1.5))
+    level = np.float32(rng.uniform(0.3, 1.5))
     start = at - len(words) if before else at
     a, b = max(0, start), min(len(scene), start + len(words))
     if b > a:
-        scene[a:b] += words[a - start : b - start]
+        scene[a:b] += words[a - start : b - start] * level
 
 
 def speech_around(
     scene: np.ndarray,
     word: tuple[int, int] | None,
-    pool: Sequence[np.ndarray | None],
+    pool: Sequence[np.ndarray],
     share: float,
     sample_rate: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Other speech in `scene` (warm-up + clip) as in a sentence: with probability `share` a word ending
     50-400 ms before the clip's word (`word` = its start and end in the scene), and with half that a
-    word starting 50-400 ms after it. For a silence clip (`word` None) only before the clip's window."""
-    usable = [a for a in pool if a is not None and np.any(a)]
-    if not usable:
+    word starting 50-400 ms after it. For a silence clip (`word` None) only before the clip's window.
+    `pool` is `speech_pool` of the clips to draw from."""
+    if not pool:
         return scene
     scene = scene.copy()
     gap = (int(0.05 * sample_rate), int(0.4 * sample_rate))
@@ -81,18 +90,14 @@ def speech_around(
             window_start = len(scene) - sample_rate
             add_speech(
                 scene,
-                usable[int(rng.integers(len(usable)))],
+                pool[int(rng.integers(len(pool)))],
                 window_start - int(rng.integers(*gap)),
                 True,
                 rng,
             )
         return np.clip(scene, -1.0, 1.0)
     if rng.uniform() < share:
-        add_speech(
-            scene, usable[int(rng.integers(len(usable)))], word[0] - int(rng.integers(*gap)), True, rng
-        )
+        add_speech(scene, pool[int(rng.integers(len(pool)))], word[0] - int(rng.integers(*gap)), True, rng)
     if rng.uniform() < share / 2:
-        add_speech(
-            scene, usable[int(rng.integers(len(usable)))], word[1] + int(rng.integers(*gap)), False, rng
-        )
+        add_speech(scene, pool[int(rng.integers(len(pool)))], word[1] + int(rng.integers(*gap)), False, rng)
     return np.clip(scene, -1.0, 1.0)

@@ -11,7 +11,7 @@ from core.audio.files import write_wav
 from core.config import FeatureSettings
 from core.features.augment import AugmentSettings, speech_bounds
 from core.features.cache import compute_clip_features, request_for
-from core.features.context import speech_around, word_inside_shift
+from core.features.context import speech_around, speech_pool, word_inside_shift
 from core.features.frontend import compute_features
 from core.features.streaming import stream_features
 
@@ -58,14 +58,14 @@ def test_speech_around_puts_other_words_before_and_after_the_word():
     other = tone_clip(0.4, 0.6, freq=300.0)
     befores, afters = 0, 0
     for _ in range(40):
-        out = speech_around(scene, word, [other], 1.0, RATE, rng)
+        out = speech_around(scene, word, speech_pool([other]), 1.0, RATE, rng)
         loud = np.flatnonzero(np.abs(out) > 1e-3)
         assert len(loud) and not np.any((loud >= word[0] - 800) & (loud < word[1] + 800))  # >= 50 ms gaps
         befores += bool(np.any(loud < word[0]))
         afters += bool(np.any(loud > word[1]))
     assert befores == 40 and 5 < afters < 35  # after the word half as often
     # Silence clips get speech only before their window.
-    out = speech_around(scene, None, [other], 1.0, RATE, rng)
+    out = speech_around(scene, None, speech_pool([other]), 1.0, RATE, rng)
     assert np.any(out[:RATE]) and not np.any(out[RATE:])
 
 
