@@ -3,9 +3,11 @@
 Runs what `wakebench train` runs before its first step: the training split of a project (default: the
 default synthetic stop/go set) through `load_split_data` with an empty feature cache, after setting
 TensorFlow's threads as training does. Prints clips, variants, seconds of audio, wall and CPU seconds
-of the whole bank and of each stage (reading, audio augmentation, frontend, SpecAugment, saving; each
-stage runs by itself, using both cores inside), and the speed in x real time. Usage:
-    python bench/feature_bank_speed.py --project DIR [--clips N] [--unknown-percentage P]
+of the whole bank and of each stage (reading, audio augmentation and its int16 conversion, frontend,
+SpecAugment, saving), and the speed in x real time. The frontend of one batch overlaps the next batch's
+augmentation (core.features.bank; `--serial` turns that off), so stage wall times add up to more than
+the whole. Usage:
+    python bench/feature_bank_speed.py --project DIR [--clips N] [--unknown-percentage P] [--serial]
 
 DIR holds a wakebench.toml (`wakebench init DIR`) and its data; nothing in the data is changed, the
 cache goes to a new temporary folder. The machine is shared: the load average is printed.
@@ -34,18 +36,23 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# The functions of core.features.cache that make up the stages (each called one at a time).
+# The functions that make up the stages: (module, function) -> stage. All but the frontend run in the
+# calling thread (their CPU is that thread's); the frontend op runs in TensorFlow's threads, started
+# from bank's worker thread, so its CPU is what the process used besides the other stages.
 STAGES = {
-    "_read_clip": "read",
-    "_variants": "augment",
-    "compute_features": "frontend",
-    "spec_augment": "specaugment",
-    "_save": "save",
+    ("splits", "build_index"): "index",
+    ("rooms", "load_or_make_bank"): "room bank",  # simulated once per cache folder
+    ("bank", "read_clip"): "read",
+    ("bank", "clip_variants"): "augment",
+    ("bank", "to_int16"): "  int16",  # inside augment
+    ("bank", "compute_features"): "frontend",
+    ("bank", "spec_augment"): "specaugment",
+    ("cache", "_save"): "save",
 }
 
 
 class StageClock:
-    """Wall and process-CPU seconds spent inside wrapped functions, per stage name."""
+    """Wall and thread-CPU seconds spent inside wrapped functions, per stage name."""
 
     def __init__(self) -> None:
         self.wall: dict[str, float] = defaultdict(float)
@@ -55,12 +62,12 @@ class StageClock:
         inner: Callable[..., Any] = getattr(module, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            wall, cpu = time.perf_counter(), _cpu()
+            wall, cpu = time.perf_counter(), time.thread_time()
             try:
                 return inner(*args, **kwargs)
             finally:
                 self.wall[stage] += time.perf_counter() - wall
-                self.cpu[stage] += _cpu() - cpu
+                self.cpu[stage] += time.thread_time() - cpu
 
         setattr(module, name, timed)
 
@@ -71,10 +78,12 @@ def main() -> int:
     parser.add_argument("--clips", type=int, help="use only the first N training clips")
     parser.add_argument("--unknown-percentage", type=float, help="override data.unknown_percentage")
     parser.add_argument("--no-train-threads", action="store_true", help="leave TensorFlow's thread defaults")
+    parser.add_argument("--serial", action="store_true", help="no overlap of augmentation and frontend")
     args = parser.parse_args()
 
+    import core.features.splits as splits
     from core.config import load_config
-    from core.features import cache
+    from core.features import bank, cache, rooms
     from core.features.splits import load_split_data
     from core.model.tflm import quiet_stderr
 
@@ -91,25 +100,23 @@ def main() -> int:
         use_threads_for_shards()  # as `wakebench train` does before it computes features
 
     clock = StageClock()
-    for name, stage in STAGES.items():
-        clock.wrap(cache, name, stage)
-    if args.clips:
-        real = cache.compute_clip_features
+    modules = {"bank": bank, "cache": cache, "splits": splits, "rooms": rooms}
+    for (module, name), stage in STAGES.items():
+        clock.wrap(modules[module], name, stage)
+    real = cache.compute_clip_features
 
-        def first_clips(requests: Any, *a: Any, **kw: Any) -> Any:
-            # An even spread of the split (all labels), the rest reported as skipped (row -1).
-            import numpy as np
+    def some_clips(requests: Any, *a: Any, **kw: Any) -> Any:
+        """`--clips`: an even spread of the split (all labels), the rest reported as skipped (row -1)."""
+        import numpy as np
 
-            every = max(1, len(requests) // args.clips)
-            result = real(requests[::every][: args.clips], *a, **kw)
-            rows = np.full(len(requests), -1, np.int64)
-            rows[::every][: len(result.rows)] = result.rows
-            return dataclasses.replace(result, rows=rows)
+        every = max(1, len(requests) // args.clips) if args.clips else 1
+        chosen = requests[::every][: args.clips or None]
+        result = real(chosen, *a, overlap=not args.serial, **kw)
+        rows = np.full(len(requests), -1, np.int64)
+        rows[::every][: len(chosen)] = result.rows
+        return dataclasses.replace(result, rows=rows)
 
-        cache.compute_clip_features = first_clips  # type: ignore[assignment]
-        import core.features.splits as splits
-
-        splits.compute_clip_features = first_clips  # type: ignore[assignment]
+    splits.compute_clip_features = some_clips  # type: ignore[assignment]
 
     load = os.getloadavg()[0]
     counted: dict[str, int] = {}
@@ -129,8 +136,10 @@ def main() -> int:
         f"(warm-up + clip) = {audio_s:,.0f} s of audio; cache file {size / 1e6:.0f} MB"
     )
     print(f"whole bank:    {wall:7.1f} s wall {cpu:7.1f} s CPU  = {audio_s / wall:,.0f}x real time")
+    clock.cpu["frontend"] = cpu - sum(v for k, v in clock.cpu.items() if k not in ("frontend", "  int16"))
     for stage in STAGES.values():
-        print(f"  {stage:<12} {clock.wall[stage]:7.1f} s wall {clock.cpu[stage]:7.1f} s CPU")
+        note = " (the rest of the CPU: TensorFlow's threads)" if stage == "frontend" else ""
+        print(f"  {stage:<12} {clock.wall[stage]:7.1f} s wall {clock.cpu[stage]:7.1f} s CPU{note}")
     print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after (shared machine: upper bounds)")
     return 0
 

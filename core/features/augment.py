@@ -14,7 +14,7 @@ Added (each off at 0 / empty), in the order a sound takes from mouth to recordin
 - cheap-microphone band-limiting/EQ (`eq_probability`): a random high-pass, low-pass and tilt;
 - noise at a signal-to-noise ratio (`noise_snr_db`, e.g. [-5, 20]) instead of a fixed volume range;
 - gain (`gain_db`): louder and quieter talkers, clipped like a real converter.
-SpecAugment (time and frequency masks on the features) is applied in core.features.cache.
+SpecAugment (time and frequency masks on the features) is applied in core.features.bank.
 Validation and test clips get none of this. All randomness comes from the `rng` passed in, so the
 same clip with the same seed always gives the same variants (which is what makes caching work).
 """
