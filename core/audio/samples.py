@@ -13,7 +13,12 @@ def to_int16(audio: np.ndarray) -> np.ndarray:
     audio = np.asarray(audio)
     if audio.dtype == np.int16:
         return audio
-    return np.clip(np.round(audio.astype(np.float32) * 32767.0), -32768, 32767).astype(np.int16)
+    # In place after the first product: half the time of chained temporaries (the training feature bank
+    # converts ~90,000 s of audio).
+    out = np.multiply(np.asarray(audio, np.float32), np.float32(32767.0))
+    np.rint(out, out=out)
+    np.clip(out, -32768, 32767, out=out)
+    return out.astype(np.int16)
 
 
 def fit_clip(audio: np.ndarray, samples: int) -> np.ndarray:

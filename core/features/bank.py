@@ -180,7 +180,7 @@ def clip_variants(
             and settings.keep_word_inside
             and settings.time_shift_ms > 0
         ):
-            shift = word_inside_shift(audio, settings.time_shift_ms * sr // 1000, sr, rng)
+            shift = word_inside_shift(audio, settings.time_shift_ms * sr // 1000, sr, rng, bounds)
         clip = augment_clip(
             audio,
             recipe.noise,

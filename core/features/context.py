@@ -21,10 +21,17 @@ from core.features.augment import background_stretch, speech_bounds
 WORD_MARGIN_MS = 30  # a shift keeps this much room between the word and the window's edges
 
 
-def word_inside_shift(audio: np.ndarray, limit: int, sample_rate: int, rng: np.random.Generator) -> int:
+def word_inside_shift(
+    audio: np.ndarray,
+    limit: int,
+    sample_rate: int,
+    rng: np.random.Generator,
+    bounds: tuple[int, int] | None = None,
+) -> int:
     """A random shift (samples, at most `limit` either way) after which the clip's speech still lies
-    entirely inside the clip, `WORD_MARGIN_MS` from either edge; 0 when it does not fit."""
-    lo, hi = speech_bounds(audio)
+    entirely inside the clip, `WORD_MARGIN_MS` from either edge; 0 when it does not fit. `bounds`: the
+    clip's `speech_bounds` when already known (a clip's variants share them)."""
+    lo, hi = bounds if bounds is not None else speech_bounds(audio)
     margin = WORD_MARGIN_MS * sample_rate // 1000
     low = max(-limit, margin - lo)
     high = min(limit, len(audio) - margin - hi)
