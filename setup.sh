@@ -20,7 +20,9 @@ done
 
 # libportaudio2: the microphone (sounddevice); libsndfile1: audio files (soundfile; its wheels carry a copy too);
 # espeak-ng, mbrola, mbrola-*: the MBROLA voices of the synthetic data set (Debian non-free, Ubuntu multiverse).
-mbrola_packages=(espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1)
+mbrola_packages=(espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
+  mbrola-af1 mbrola-de1 mbrola-de2 mbrola-de3 mbrola-de4 mbrola-de5 mbrola-de6 mbrola-fr1 mbrola-fr4
+  mbrola-gr2 mbrola-hu1 mbrola-nl2 mbrola-pl1 mbrola-ro1 mbrola-sw1 mbrola-sw2)
 packages=(libportaudio2 libsndfile1 "${mbrola_packages[@]}")
 if [ "$dev" = 1 ]; then
   # Host and Cortex-M builds of the firmware parts, and the offline sketch build (tests/firmware).
