@@ -135,11 +135,20 @@ def main() -> int:
         f"training bank: {counted['clips']} clips x {t.augment_variants} variants x {scene_s:.2f} s "
         f"(warm-up + clip) = {audio_s:,.0f} s of audio; cache file {size / 1e6:.0f} MB"
     )
+    import tensorflow as tf
+
+    threading = tf.config.threading
+    print(
+        f"TensorFlow threads: intra-op {threading.get_intra_op_parallelism_threads()}, "
+        f"inter-op {threading.get_inter_op_parallelism_threads()} (0 = one per core)"
+    )
     print(f"whole bank:    {wall:7.1f} s wall {cpu:7.1f} s CPU  = {audio_s / wall:,.0f}x real time")
     clock.cpu["frontend"] = cpu - sum(v for k, v in clock.cpu.items() if k not in ("frontend", "  int16"))
     for stage in STAGES.values():
         note = " (the rest of the CPU: TensorFlow's threads)" if stage == "frontend" else ""
         print(f"  {stage:<12} {clock.wall[stage]:7.1f} s wall {clock.cpu[stage]:7.1f} s CPU{note}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak memory {peak:,.0f} MiB (TensorFlow included)")
     print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after (shared machine: upper bounds)")
     return 0
 
