@@ -79,21 +79,18 @@ def compute_rows(
     total = len(wanted)
     on_event(Progress("features", 0, total, "computing features"))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontend") as frontend:
-        pending: Callable[[], None] | None = None
+        pending: Callable[[], None] | None = None  # the previous batch, in the frontend meanwhile
         for start in range(0, total, BATCH_CLIPS):
             if cancel:
                 cancel.raise_if_cancelled()
             chunk = wanted[start : start + BATCH_CLIPS]
             ok, audio = _batch_audio(requests, chunk, recipe, out, on_event)
-            if pending:  # the previous batch's frontend ran while this batch was augmented
+            if pending:
                 pending()
-            pending = None
-            if ok:
-                future = frontend.submit(compute_features, audio, recipe.features)
-                if not overlap:
-                    future.result()
-                pending = _finisher(requests, ok, future, recipe, out)
-            on_event(Progress("features", min(start + BATCH_CLIPS, total), total, "computing features"))
+            future = frontend.submit(compute_features, audio, recipe.features) if ok else None
+            if future and not overlap:
+                future.result()
+            pending = _finisher(requests, ok, future, recipe, out, start + len(chunk), total, on_event)
         if pending:
             pending()
     return out
@@ -124,23 +121,33 @@ def _batch_audio(
 
 
 def _finisher(
-    requests: Sequence[ClipRequest], ok: list[int], future: Future[np.ndarray], recipe: Recipe, out: Rows
+    requests: Sequence[ClipRequest],
+    ok: list[int],
+    future: Future[np.ndarray] | None,
+    recipe: Recipe,
+    out: Rows,
+    done: int,
+    total: int,
+    on_event: EventCallback,
 ) -> Callable[[], None]:
-    """What turns a batch's frontend output into rows once it is ready."""
+    """What turns a batch's frontend output into rows once it is ready (`future` None: no readable
+    clip) and reports `done` of `total` clips computed."""
 
     def finish() -> None:
-        settings, augment = recipe.features, recipe.augment
-        # With a warm-up the frontend ran over warm-up + clip; the clip's frames are the last ones.
-        feats = future.result()[:, -settings.frames :].reshape(
-            len(ok), recipe.variants, settings.frames, settings.channels
-        )
-        if augment is not None and (augment.spec_time_masks or augment.spec_freq_masks):
-            for row, i in enumerate(ok):  # a stream of its own, so audio augmentation stays as it was
-                if requests[i].path is not None:  # silence stays silence
-                    mask_rng = np.random.default_rng([recipe.seed, _name_seed(requests[i]), 1])
-                    feats[row] = [spec_augment(v, augment, mask_rng) for v in feats[row]]
-        out.done += ok
-        out.features += list(feats)
+        if future is not None:
+            settings, augment = recipe.features, recipe.augment
+            # With a warm-up the frontend ran over warm-up + clip; the clip's frames are the last ones.
+            feats = future.result()[:, -settings.frames :].reshape(
+                len(ok), recipe.variants, settings.frames, settings.channels
+            )
+            if augment is not None and (augment.spec_time_masks or augment.spec_freq_masks):
+                for row, i in enumerate(ok):  # a stream of its own, so audio augmentation stays as it was
+                    if requests[i].path is not None:  # silence stays silence
+                        mask_rng = np.random.default_rng([recipe.seed, _name_seed(requests[i]), 1])
+                        feats[row] = [spec_augment(v, augment, mask_rng) for v in feats[row]]
+            out.done += ok
+            out.features += list(feats)
+        on_event(Progress("features", done, total, "computing features"))
 
     return finish
 

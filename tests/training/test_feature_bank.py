@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 
 from core.config import FeatureSettings, TrainingSettings
+from core.events import Progress
 from core.features import bank
 from core.features.augment import AugmentSettings
 from core.features.cache import compute_clip_features, request_for
@@ -28,9 +29,22 @@ def test_overlapped_and_serial_computation_give_identical_rows(tmp_path, monkeyp
     background = [write_wav(tmp_path / "bg.wav", noise("pink", 3.0))]
     augment = dataclasses.replace(AugmentSettings.from_training(TrainingSettings()), rir_count=4)
 
+    progress: list[tuple[int, int]] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, Progress):
+            progress.append((event.done, event.total))
+
     def rows(overlap: bool) -> tuple[np.ndarray, np.ndarray, int]:
         got = compute_clip_features(
-            requests, FeatureSettings(), background, augment=augment, variants=3, seed=1, overlap=overlap
+            requests,
+            FeatureSettings(),
+            background,
+            augment=augment,
+            variants=3,
+            seed=1,
+            overlap=overlap,
+            on_event=on_event,
         )
         return got.features, got.rows, len(got.skipped)
 
@@ -39,6 +53,8 @@ def test_overlapped_and_serial_computation_give_identical_rows(tmp_path, monkeyp
     assert list(overlapped[1]) == list(serial[1]) == [0, 1, 2, 3, 4, 5, 6, 7, -1]
     assert overlapped[2] == serial[2] == 1
     assert np.array_equal(overlapped[0], serial[0])
+    # Progress counts a batch once its features are made: 0, then after each of the 3 batches.
+    assert progress == [(0, 9), (3, 9), (6, 9), (9, 9)] * 2
     # ... and the variants really differ (the comparison is not between constant rows).
     assert not np.array_equal(overlapped[0][1, 0], overlapped[0][1, 1])
     assert not np.array_equal(overlapped[0][1], overlapped[0][2])
