@@ -28,7 +28,24 @@ from core.errors import SynthesisError
 # sixteen more real speakers whose diphones espeak-ng maps English onto (English with an Afrikaans,
 # German, French, Greek, Hungarian, Dutch, Polish, Romanian or Swedish accent): the keyword said by 20
 # recorded people instead of 4, the biggest lever on voices the model never heard (issue 13).
-ACCENTED_DATABASES = "af1 de1 de2 de3 de4 de5 de6 fr1 fr4 gr2 hu1 nl2 pl1 ro1 sw1 sw2".split()
+ACCENTED_DATABASES = [
+    "af1",
+    "de1",
+    "de2",
+    "de3",
+    "de4",
+    "de5",
+    "de6",
+    "fr1",
+    "fr4",
+    "gr2",
+    "hu1",
+    "nl2",
+    "pl1",
+    "ro1",
+    "sw1",
+    "sw2",
+]
 MBROLA_VOICES = {
     "mb-us1": "us1",
     "mb-us2": "us2",

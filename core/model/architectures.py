@@ -15,7 +15,7 @@ from typing import Any
 from core.config import FeatureSettings
 from core.errors import ConfigError
 
-DEFAULT_MODEL = "wake_ds"  # the [training] default (core.config)
+DEFAULT_MODEL = "wake_tc"  # the [training] default (core.config)
 
 
 @dataclass(frozen=True)

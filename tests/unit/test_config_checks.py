@@ -85,8 +85,8 @@ def test_a_threshold_the_board_cannot_hold_is_refused_at_load_naming_the_key(tmp
             "one rate per step phase: 2 phases, 1 rates",
         ),
         (
-            "steps = [8000, 2000]",
-            "steps = [8000, 0]",
+            "steps = [3000, 1000]",
+            "steps = [3000, 0]",
             "training.steps must be one or more positive step counts",
         ),
         (
