@@ -26,8 +26,8 @@ from core.errors import SynthesisError
 
 # espeak-ng voice name -> MBROLA database: American English female/male/male, British English male, and
 # sixteen more real speakers whose diphones espeak-ng maps English onto (English with an Afrikaans,
-# German, French, Greek, Hungarian, Dutch, Polish, Romanian or Swedish accent): the keyword said by 20
-# recorded people instead of 4, the biggest lever on voices the model never heard (issue 13).
+# German, French, Greek, Hungarian, Dutch, Polish, Romanian or Swedish accent): every word said by 20
+# recorded people instead of 4.
 ACCENTED_DATABASES = [
     "af1",
     "de1",
