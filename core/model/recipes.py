@@ -1,7 +1,7 @@
 """Named training recipes: `wakebench train --recipe NAME` starts from one of these.
 
 - `default`: the `[training]` defaults of core.config — streaming-true features (warm-up audio before
-  each clip, the word anywhere in the window) and a schedule that trains and exports in about three
+  each clip, the word anywhere in the window) and a schedule that trains and exports well within three
   minutes on a 2-core laptop (bench/train_speed.py prints it);
 - `seed`: TensorFlow micro_speech's recipe exactly as the seed used it: tiny_conv, 15,000 + 3,000 steps,
   +/- 100 ms time shift, background noise up to volume 0.1 in 80 % of clips, none of the newer
