@@ -146,15 +146,18 @@ def _conv_bn_relu(x: Any, layer: Any, name: str) -> Any:
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 
-def _ds_block(x: Any, filters: int, strides: tuple[int, int], name: str, seed: int) -> Any:
-    """Depthwise 3x3 (optionally strided) then pointwise 1x1 convolution, each with batch norm + ReLU."""
+def _ds_block(
+    x: Any, filters: int, strides: tuple[int, int], name: str, seed: int, kernel: tuple[int, int] = (3, 3)
+) -> Any:
+    """Depthwise `kernel` (3x3; 9x1 along time is the time-channel separable convolution of TC-ResNet /
+    MatchboxNet), optionally strided, then pointwise 1x1 convolution, each with batch norm + ReLU."""
     import keras
 
     init = keras.initializers.HeNormal(seed=seed)
     x = _conv_bn_relu(
         x,
         keras.layers.DepthwiseConv2D(
-            (3, 3),
+            kernel,
             strides=strides,
             padding="same",
             use_bias=False,
@@ -224,31 +227,6 @@ def _wake_ds(features: FeatureSettings, n_labels: int, seed: int) -> Any:
     return keras.Model(inputs, _pooled_head(x, n_labels, 0.1, seed), name="wake_ds")
 
 
-def _temporal_block(x: Any, filters: int, stride: int, name: str, seed: int) -> Any:
-    """A depthwise 9x1 convolution along time (optionally strided) then a pointwise 1x1, each with batch
-    norm + ReLU: the time-channel separable convolution of TC-ResNet / MatchboxNet."""
-    import keras
-
-    init = keras.initializers.HeNormal(seed=seed)
-    x = _conv_bn_relu(
-        x,
-        keras.layers.DepthwiseConv2D(
-            (9, 1),
-            strides=(stride, 1),
-            padding="same",
-            use_bias=False,
-            depthwise_initializer=init,
-            name=f"{name}_dw",
-        ),
-        f"{name}_dw",
-    )
-    return _conv_bn_relu(
-        x,
-        keras.layers.Conv2D(filters, (1, 1), use_bias=False, kernel_initializer=init, name=f"{name}_pw"),
-        f"{name}_pw",
-    )
-
-
 def _wake_tc(features: FeatureSettings, n_labels: int, seed: int) -> Any:
     """wakebench's temporal model: a 3-frame convolution across all filterbank channels at once (so each
     of its 48 filters sees the whole spectrum: a 1-D convolution over time, as a CONV_2D TFLM runs),
@@ -271,7 +249,7 @@ def _wake_tc(features: FeatureSettings, n_labels: int, seed: int) -> Any:
         "conv",
     )
     for i, (filters, stride) in enumerate(((48, 2), (64, 2), (64, 1))):
-        x = _temporal_block(x, filters, stride, f"tc{i + 1}", seed * 100 + 10 + i)
+        x = _ds_block(x, filters, (stride, 1), f"tc{i + 1}", seed * 100 + 10 + i, kernel=(9, 1))
     return keras.Model(inputs, _pooled_head(x, n_labels, 0.1, seed), name="wake_tc")
 
 
