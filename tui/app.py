@@ -120,6 +120,9 @@ class WakebenchApp(App[None]):
         # Disk and port scans start once the first frame is on screen, so they do not delay it.
         self.call_after_refresh(self._after_first_paint)
 
+    def on_unmount(self) -> None:
+        self.jobs.shutdown()  # closing the app stops its jobs (x or not), so their threads end too
+
     def _after_first_paint(self) -> None:
         self.scan_project()
         self.refresh_ports()

@@ -130,6 +130,7 @@ class JobRunner:
         self._app = app
         self._tokens: dict[JobKind, CancelToken] = {}
         self._owners: dict[Worker[Any], MessagePump] = {}
+        self._running: dict[Worker[Any], CancelToken] = {}  # every job's token, stoppable by x or not
 
     def busy(self, kind: JobKind) -> bool:
         """Whether a job of `kind` is pending or running."""
@@ -170,6 +171,7 @@ class JobRunner:
             run, name=kind.group, group=kind.group, thread=True, exclusive=True, exit_on_error=False
         )
         self._owners[worker] = owner
+        self._running[worker] = token
         return True
 
     def cancel(self, kind: JobKind, quiet: bool = False) -> None:
@@ -179,6 +181,12 @@ class JobRunner:
             token.cancel()
             if not quiet:
                 self._app.notify(f"stopping {kind.title}…")
+
+    def shutdown(self) -> None:
+        """Stop every job when the app closes: Textual cannot stop a thread, and a job serving a board
+        or a stream would otherwise run on after the app and keep the process from exiting."""
+        for token in self._running.values():
+            token.cancel()
 
     def stop_all(self) -> None:
         running = [kind for kind in list(self._tokens) if self.busy(kind)]
@@ -203,6 +211,7 @@ class JobRunner:
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         del self._owners[worker]
+        self._running.pop(worker, None)
         if not self.busy(kind):
             self._tokens.pop(kind, None)
         if event.state == WorkerState.SUCCESS:

@@ -142,6 +142,35 @@ async def test_a_failing_job_opens_one_error_dialog_and_the_app_stays_usable(pro
 
 
 @run_async
+async def test_closing_the_app_stops_its_jobs(project):
+    # A job serving a stream runs until it is told to stop; Textual cannot stop a thread, so without
+    # the app cancelling it on close the test process would wait for it forever.
+    import threading
+    import time
+
+    from tui.jobs import JobKind
+
+    ended: dict[str, bool] = {}
+    started, finished = threading.Event(), threading.Event()
+
+    def serve(on_event, cancel):
+        started.set()
+        deadline = time.monotonic() + 20
+        while not cancel.cancelled and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ended["by_cancel"] = cancel.cancelled
+        finished.set()
+
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.jobs.start(JobKind.PLAYBACK, serve, owner=app)  # a job x does not stop
+        await pilot.pause()
+        assert started.wait(5)
+    assert finished.wait(5) and ended == {"by_cancel": True}
+
+
+@run_async
 async def test_board_pane_lists_ports_and_says_when_one_cannot_be_opened(project):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
