@@ -119,9 +119,9 @@ class DataSettings:
 class TrainingSettings:
     """The training recipe (the `default` recipe of core.model.recipes; `--recipe seed` is micro_speech's)."""
 
-    # wake_tc: on the held-out engine (Piper) it found far more keywords than wake_ds and tiny_conv at
-    # the same share of other words taken for one (bench/model_table.py, README); 4,000 steps keep
-    # training + export within three minutes on a 2-core laptop (bench/train_speed.py).
+    # wake_tc: on the held-out engine (Piper) it found more keywords than wake_ds and tiny_conv
+    # (bench/model_table.py, README); ds_cnn found more still but trains for ~5 minutes. 4,000 steps keep
+    # training + export within three minutes on a 2-core laptop (bench/train_speed.py: ~65 s).
     model: str = doc("wake_tc", "Model architecture (tiny_conv, wake_ds, wake_tc, ds_cnn).")
     steps: list[int] = doc([3000, 1000], "Training steps per learning-rate phase.")
     learning_rates: list[float] = doc([0.001, 0.0001], "Learning rate of each phase.")

@@ -257,7 +257,7 @@ register_model(
     ModelSpec(
         "wake_tc",
         "wakebench's temporal model: Conv2D 48x(3x40) across all channels + 3 time-separable blocks "
-        "(9x1 depthwise + pointwise 48/64/64) + average pool (~16k weights)",
+        "(9x1 depthwise + pointwise 48/64/64) + average pool (~18k weights; for the EdgeBadge)",
         _wake_tc,
     )
 )
