@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from core.config import ProjectConfig, TrainingSettings
+from core.config import SEED_AUGMENTATION, ProjectConfig, TrainingSettings
 from core.errors import ConfigError
 
 RECIPES: dict[str, dict[str, Any]] = {
@@ -22,19 +22,9 @@ RECIPES: dict[str, dict[str, Any]] = {
         "model": "tiny_conv",
         "steps": [15000, 3000],
         "learning_rates": [0.001, 0.0001],
-        "time_shift_ms": 100,
         "background_volume": 0.1,
         "background_frequency": 0.8,
-        "noise_snr_db": [],
-        "reverb_probability": 0.0,
-        "eq_probability": 0.0,
-        "speed_probability": 0.0,
-        "gain_db": [],
-        "spec_time_masks": 0,
-        "spec_freq_masks": 0,
-        "warmup_ms": 0,
-        "keep_word_inside": False,
-        "context_speech": 0.0,
+        **SEED_AUGMENTATION,
     },
 }
 
