@@ -5,8 +5,6 @@ when one board of the kind is plugged in; the app's open link is released and re
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -15,34 +13,18 @@ import pytest
 from core.arduino.build import BuildReport, build_run
 from core.arduino.cli import ArduinoCli
 from core.arduino.flash import find_port, flash_run
-from core.audio.sources import ArraySource
 from core.board.link import BoardLink
 from core.board.profiles import get_board
-from core.board.sim import VirtualBoard
 from core.errors import BoardError, BoardNotFoundError, UploadError
-from core.events import CancelToken
 from core.model.runs import RunDir
 from tests.arduino.boards import flashed_board, scripted_board
+from tests.board.virtual import virtual_board
 from tests.training.training_helpers import cli as run_wakebench
 from tests.training.training_helpers import json_lines
 
 pytestmark = pytest.mark.slow
 EDGEBADGE = ("Adafruit pyBadge M4 Express (SAMD51)", "adafruit:samd:adafruit_pybadge_m4")
-
-
-@contextmanager
-def virtual_board(run: Path):
-    """The run's model on a pty, as a freshly flashed board running it would be."""
-    board = VirtualBoard(run, ArraySource(np.zeros(16000, np.int16), realtime=False), realtime=False)
-    cancel = CancelToken()
-    thread = threading.Thread(target=board.run, args=(cancel,), daemon=True)
-    thread.start()
-    try:
-        yield board
-    finally:
-        cancel.cancel()
-        thread.join(timeout=5)
-        board.close()
+SILENCE = np.zeros(16000, np.int16)  # what the freshly flashed virtual board hears
 
 
 def stale_board(model: str):
@@ -55,7 +37,7 @@ def test_flash_builds_uploads_and_sees_the_model_on_the_board(
 ):
     run = RunDir(run_copy)
     cli = ArduinoCli.open("", tmp_path)
-    with virtual_board(run_copy) as board:
+    with virtual_board(run_copy, SILENCE) as board:
         report = flash_run(
             run, get_board("edgebadge"), cli, port=board.path, sketch_dir=sketch_dir, cache_root=build_cache
         )
@@ -122,7 +104,7 @@ def test_the_apps_link_is_released_for_the_upload_and_reconnected(
     fake_cli, tmp_path, run_copy, sketch_dir, build_cache
 ):
     cli = ArduinoCli.open("", tmp_path)
-    with virtual_board(run_copy) as board, BoardLink.open(board.path) as link:
+    with virtual_board(run_copy, SILENCE) as board, BoardLink.open(board.path) as link:
         link.wait_for_hello(timeout=5)
         events = []
         link.add_listener(events.append)
@@ -141,7 +123,7 @@ def test_the_apps_link_is_released_for_the_upload_and_reconnected(
 
 
 def test_flash_cli(fake_cli, run_copy, sketch_dir, build_cache):
-    with virtual_board(run_copy) as board:
+    with virtual_board(run_copy, SILENCE) as board:
         proc = run_wakebench(
             ["flash", str(run_copy), "--port", board.path, "--sketch", str(sketch_dir), "--json"],
             cwd=run_copy.parent.parent,

@@ -6,10 +6,8 @@ it was fed."""
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 import wave
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -29,31 +27,11 @@ from core.board.protocol import (
     feature_bytes,
 )
 from core.board.sim import END_OF_AUDIO, VirtualBoard
-from core.events import CancelToken
 from core.features.streaming import StreamingFrontend
 from core.live.detector import detect_file
 from core.model.runs import RunDir
+from tests.board.virtual import virtual_board
 from tests.live.keyword_stream import score_detections
-
-
-@contextmanager
-def virtual_board(run, audio, realtime=False, **kwargs):
-    board = VirtualBoard(
-        run,
-        ArraySource(audio, realtime=realtime, chunk_ms=10 if realtime else 100),
-        realtime=realtime,
-        **kwargs,
-    )
-    cancel = CancelToken()
-    thread = threading.Thread(target=board.run, args=(cancel,), daemon=True)
-    thread.start()
-    try:
-        yield board
-    finally:
-        cancel.cancel()
-        thread.join(timeout=10)
-        board.close()
-    assert not thread.is_alive()
 
 
 def until_end(link: BoardLink, seconds: float = 60.0) -> list:
