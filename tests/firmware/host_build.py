@@ -87,6 +87,19 @@ def offline_build_or_skip() -> None:
         pytest.skip(f"real firmware build not possible here: {reason}")
 
 
+def staged_sketch(dest: Path, run: Path) -> Path:
+    """A copy of the sketch in `dest` with `run`'s generated files installed, as `wakebench export
+    --firmware-dir` would leave it."""
+    from core.model.export import install_firmware_files
+
+    dest.mkdir()
+    for path in SKETCH_DIR.iterdir():
+        if path.is_file():
+            (dest / path.name).write_bytes(path.read_bytes())
+    install_firmware_files(run, dest)
+    return dest
+
+
 def run_firmware_files(run: Path) -> dict[str, bytes]:
     """The generated files export wrote into a run, as overrides for a staged sketch."""
     from core.board.firmware_files import GENERATED_FILES

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from host_build import SKETCH_DIR, build_fil, run_firmware_files
+from host_build import SKETCH_DIR, build_fil, staged_sketch
 
 from core.board.firmware_files import model_from_model_data_cpp
 from core.board.protocol import (
@@ -148,13 +148,7 @@ def test_exported_run_firmware_equals_the_python_path(tflm_source, exported_run,
     """A freshly exported run, staged into a copy of the sketch as `wakebench export --firmware-dir` would."""
     from core.model.runs import RunDir
 
-    sketch = tmp_path / "wakebench"
-    sketch.mkdir()
-    for path in SKETCH_DIR.iterdir():
-        if path.is_file():
-            (sketch / path.name).write_bytes(path.read_bytes())
-    for name, content in run_firmware_files(exported_run).items():
-        (sketch / name).write_bytes(content)
+    sketch = staged_sketch(tmp_path / "wakebench", exported_run)
     binary = build_fil(sketch, tmp_path / "build", tflm_source)
     run = RunDir(exported_run)
     messages, raw = run_host(binary, keyword_audio, tmp_path)

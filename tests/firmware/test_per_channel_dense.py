@@ -9,7 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from host_build import SKETCH_DIR, build_fil, run_firmware_files
+from host_build import build_fil, staged_sketch
 
 from core.board.firmware_files import MODEL_DATA_CPP, render_model_data_cpp
 from core.board.protocol import BoardErrorLine, FeatureFrame, Scores, parse_line
@@ -61,13 +61,7 @@ def test_export_check_refuses_per_channel_dense_weights(exported_model, exported
 
 @pytest.mark.slow
 def test_firmware_refuses_per_channel_dense_weights(tflm_source, exported_run, exported_model, tmp_path):
-    sketch = tmp_path / "wakebench"
-    sketch.mkdir()
-    for path in SKETCH_DIR.iterdir():
-        if path.is_file():
-            (sketch / path.name).write_bytes(path.read_bytes())
-    for name, content in run_firmware_files(exported_run).items():
-        (sketch / name).write_bytes(content)
+    sketch = staged_sketch(tmp_path / "wakebench", exported_run)
     bad = per_channel_dense(exported_model)
     (sketch / MODEL_DATA_CPP).write_text(render_model_data_cpp(bad))
     binary = build_fil(sketch, tmp_path / "build", tflm_source)
