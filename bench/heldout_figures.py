@@ -45,11 +45,12 @@ def held_out_set(words: list[str], out: Path, per_word: int) -> Path:
 
 
 def clip_figures(run, data: Path) -> dict:
+    from core.config import is_keyword
     from core.model.evaluate import evaluate_folder
 
     result = evaluate_folder(run, data)
     labels = result.labels
-    words = [i for i, label in enumerate(labels) if not label.startswith("_")]
+    words = [i for i, label in enumerate(labels) if is_keyword(label)]
     unknown = labels.index("_unknown_")
     confusion = result.confusion
     recall = {labels[i]: confusion[i][i] / max(1, sum(confusion[i])) for i in words}

@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from heldout_figures import clip_figures  # noqa: E402  (bench/, this script's folder, is on sys.path)
+
 from core.config import ProjectConfig  # noqa: E402
 from core.model.architectures import build_model, model_names  # noqa: E402
 
@@ -87,23 +89,6 @@ def measure(project: Path, name: str, steps: list[int] | None, held_out: Path | 
     return measure_run(Path(result.run_dir), trained - started, exported - trained, held_out)
 
 
-def held_out_figures(run, folder: Path) -> dict:
-    """Clips of a speech engine the training never heard (Speech Commands layout, e.g. made by
-    bench/heldout_figures.py): the int8 model's top label in TFLM, per keyword recall and the share of
-    other words taken for a keyword."""
-    from core.config import is_keyword
-    from core.model.evaluate import evaluate_folder
-
-    result = evaluate_folder(run, folder)
-    labels, confusion = result.labels, result.confusion
-    words = [i for i, label in enumerate(labels) if is_keyword(label)]
-    unknown = confusion[labels.index("_unknown_")]
-    return {
-        "recall": {labels[i]: confusion[i][i] / max(1, sum(confusion[i])) for i in words},
-        "other_words_taken": sum(unknown[i] for i in words) / max(1, sum(unknown)),
-    }
-
-
 def measure_run(
     run_path: Path,
     train_s: float | None = None,
@@ -139,7 +124,7 @@ def measure_run(
         "inference_ms": inference_ms(run_path),
         "train_s": None if train_s is None else round(train_s, 1),
         "export_s": None if export_s is None else round(export_s, 1),
-        "held_out": held_out_figures(run, held_out) if held_out else None,
+        "held_out": clip_figures(run, held_out) if held_out else None,
         "run": str(run_path),
     }
 
@@ -149,7 +134,7 @@ def _rank(row: dict) -> tuple[float, float]:
     keyword recall on the held-out engine, when measured."""
     frr = row["frr"] if row["frr"] is not None else 1.0
     held = row.get("held_out")
-    recall = float(np.mean(list(held["recall"].values()))) if held else 0.0
+    recall = float(np.mean(list(held["keyword_recall"].values()))) if held else 0.0
     return round(frr, 3), -recall
 
 
@@ -170,8 +155,8 @@ def table(rows: list[dict]) -> str:
         fa = "—" if r["fa_per_hour"] is None else f"{r['fa_per_hour']:.1f} (≤ {r['fa_upper95']:.1f})"
         row = f"| `{r['model']}`{mark} | {r['clip_accuracy']:.1%} | {frr} | {fa} |"
         if held:
-            recall = ", ".join(f"{w} {v:.0%}" for w, v in r["held_out"]["recall"].items())
-            row += f" {recall} | {r['held_out']['other_words_taken']:.1%} |"
+            recall = ", ".join(f"{w} {v:.0%}" for w, v in r["held_out"]["keyword_recall"].items())
+            row += f" {recall} | {r['held_out']['other_words_taken_for_keyword']:.1%} |"
         row += f" {r['flash']:,} B ({budget}) | {r['arena']:,} B | {r['macs'] / 1e6:.2f} M | {r['inference_ms']:.2f} ms |"
         lines.append(row)
     return "\n".join(lines)
