@@ -129,8 +129,9 @@ class JobRunner:
     def __init__(self, app: WakebenchApp) -> None:
         self._app = app
         self._tokens: dict[JobKind, CancelToken] = {}
-        self._owners: dict[Worker[Any], MessagePump] = {}
-        self._running: dict[Worker[Any], CancelToken] = {}  # every job's token, stoppable by x or not
+        # Every running job: who gets its messages, and its token (x stops only stoppable kinds; closing
+        # the app stops them all).
+        self._running: dict[Worker[Any], tuple[MessagePump, CancelToken]] = {}
 
     def busy(self, kind: JobKind) -> bool:
         """Whether a job of `kind` is pending or running."""
@@ -170,8 +171,7 @@ class JobRunner:
         worker = self._app.run_worker(
             run, name=kind.group, group=kind.group, thread=True, exclusive=True, exit_on_error=False
         )
-        self._owners[worker] = owner
-        self._running[worker] = token
+        self._running[worker] = (owner, token)
         return True
 
     def cancel(self, kind: JobKind, quiet: bool = False) -> None:
@@ -185,7 +185,7 @@ class JobRunner:
     def shutdown(self) -> None:
         """Stop every job when the app closes: Textual cannot stop a thread, and a job serving a board
         or a stream would otherwise run on after the app and keep the process from exiting."""
-        for token in self._running.values():
+        for _, token in self._running.values():
             token.cancel()
 
     def stop_all(self) -> None:
@@ -198,9 +198,10 @@ class JobRunner:
     def worker_changed(self, event: Worker.StateChanged) -> None:
         """The app's one `Worker.StateChanged` handler: route failures, then post the job's end message."""
         worker = event.worker
-        owner = self._owners.get(worker)
-        if owner is None:
+        job = self._running.get(worker)
+        if job is None:
             return  # not a job (a worker Textual or a widget runs for itself)
+        owner = job[0]
         kind = next(k for k in JobKind if k.group == worker.group)
         error = worker.error
         if event.state == WorkerState.ERROR:
@@ -210,8 +211,7 @@ class JobRunner:
                 self._app.show_error(error, kind.title)
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        del self._owners[worker]
-        self._running.pop(worker, None)
+        del self._running[worker]
         if not self.busy(kind):
             self._tokens.pop(kind, None)
         if event.state == WorkerState.SUCCESS:
