@@ -28,6 +28,7 @@ from core.config import RecognizerSettings
 from core.errors import ConfigError, DataError
 from core.events import CancelToken, EventCallback, Log, ignore_events
 from core.fileio import write_json_atomic
+from core.model.calibration_check import missed_warning
 from core.model.stream_eval import (
     build_streams,
     decisions_of,
@@ -174,6 +175,9 @@ def calibrate_run(
             f"(target {target}/h {'met' if result.met else 'NOT met'})"
         )
     )
+    warning = missed_warning(result.frr)
+    if warning:
+        on_event(Log(f"warning: {warning}"))
     return result
 
 

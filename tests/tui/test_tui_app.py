@@ -471,7 +471,23 @@ async def test_model_pane_shows_the_streaming_calibration_and_its_curve(exported
         assert f"window {calibration.average_window_ms} ms" in stream
         assert f"threshold {calibration.detection_threshold}" in stream
         assert ("target met" if calibration.met else "target NOT met") in stream
+        # The words for a model that meets the target by hardly ever firing appear only for one.
+        assert ("misses" in stream) == (calibration.frr is not None and calibration.frr > 0.5)
         await wait_until(pilot, lambda: app.query("#curve-plot"), "the calibration curve", limit=1000)
+
+
+@pytest.mark.parametrize("frr", [0.975, 0.2])
+def test_model_pane_says_when_the_calibrated_model_misses_most_keywords(frr):
+    from tui.widgets.model import CalibrationView, calibration_text
+
+    view = CalibrationView(
+        window_ms=800, threshold=225, frr=frr, fa_per_hour=0.0, target_fa_per_hour=0.5, met=True,
+        negative_hours=0.78,
+    )  # fmt: skip
+    text = calibration_text(view)
+    assert "target met" in text
+    assert ("misses 98 % of the validation keywords" in text) == (frr > 0.5)
+    assert ("wakebench record" in text) == (frr > 0.5)
 
 
 @run_async

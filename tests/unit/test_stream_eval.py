@@ -228,6 +228,19 @@ def test_calibration_says_when_the_target_cannot_be_met():
     assert c.frr == 0.5  # of the settings with the fewest false accepts, the lowest FRR
 
 
+def test_a_setting_that_misses_most_keywords_is_put_in_words():
+    from core.model.calibration_check import missed_warning
+
+    scored = _calibration_case()
+    assert missed_warning(choose(["stop", "go"], scored, RecognizerSettings(), 20, target=1.0).frr) is None
+    # Half the keywords missed (every go) is bad, but not "most": no warning yet.
+    assert missed_warning(choose(["stop", "go"], scored, RecognizerSettings(), 20, target=0.0).frr) is None
+    warning = missed_warning(0.975)
+    assert warning is not None and "misses 98 % of the validation keywords" in warning
+    assert "wakebench record" in warning and "target_fa_per_hour" in warning
+    assert missed_warning(None) is None
+
+
 def test_decisions_do_not_depend_on_threshold():
     times, scores = random_scores(200, seed=1)
     a = averaged_decisions(LABELS, RecognizerSettings(), times, scores)

@@ -15,10 +15,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
 from core.events import CancelToken
+from core.model.calibration_check import missed_warning
 from tui.jobs import JobEnded, JobEvent, JobKind, Reporter, show_progress, start_resource_tracker
 
 if TYPE_CHECKING:
@@ -71,10 +73,12 @@ def calibration_text(c: CalibrationView) -> str:
     frr = "—" if c.frr is None else f"{c.frr * 100:.1f} %"
     fa = "—" if c.fa_per_hour is None else f"{c.fa_per_hour:.2f}"
     met = "[$success]target met[/]" if c.met else "[$warning]target NOT met[/]"
-    return (
+    text = (
         f"stream FRR {frr} at {fa} FA/h ({c.negative_hours:.2f} h)\n"
         f"window {c.window_ms} ms · threshold {c.threshold} · ≤ {c.target_fa_per_hour:g}/h {met}"
     )
+    warning = missed_warning(c.frr)
+    return f"{text}\n[$warning]{escape(warning)}[/]" if warning else text
 
 
 @dataclass(frozen=True)
