@@ -1,7 +1,7 @@
 """The accuracy figures of issue 13 for an exported run, on data its training never saw.
 
 - A held-out speech engine: `core.data.synth_backends.HELD_OUT_ENGINE` (Piper; the default set uses
-  espeak-ng, Pico and MBROLA only) says the keywords and the other words (its clips made here, once);
+  espeak-ng, Pico, MBROLA and Kokoro only) says the keywords and the other words (its clips made here, once);
   clip figures with the int8 model in TFLM (keyword recall, share of other words taken for a keyword),
   by the model's top label and, the issue's figure, detected by the calibrated recognizer when each
   clip is streamed alone; and streaming figures (FRR, FA/h) at the run's calibrated recognizer, through the live path;

@@ -98,8 +98,9 @@ class DataSettings:
     synth_per_word: int = doc(600, "Synthetic clips per keyword.")
     synth_seed: int = doc(0, "Seed of the synthetic set (same seed = same clips).")
     synth_engines: list[str] = doc(
-        ["espeak", "pico", "mbrola"],
-        "Speech engines of the synthetic set (espeak, pico, mbrola; piper is kept out as the held-out check).",
+        ["espeak", "pico", "mbrola", "kokoro"],
+        "Speech engines of the synthetic set (espeak, pico, mbrola, kokoro; piper is kept out as the "
+        "held-out check).",
     )
     silence_percentage: float = doc(25.0, "Share of _silence_ clips, in percent of the keyword clips.")
     # TF speech_commands takes 10 %; a wake word needs many more negatives than keywords, and with 25 %

