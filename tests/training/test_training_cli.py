@@ -72,11 +72,25 @@ def test_cli_errors_are_messages_with_hints_not_tracebacks(tmp_path, monkeypatch
 def test_train_with_no_project_and_no_data_first_makes_the_default_synthetic_set(
     tmp_path, monkeypatch, capfd
 ):
+    import core.data.synth as synth
+    from core.config import DataSettings
+
     monkeypatch.chdir(tmp_path)
+    asked = []
+    make = synth.synthesize_dataset
+
+    def without_kokoro(words, out, **kwargs):
+        # The default engines are asked for; Kokoro's share alone would take ~3 of this test's minutes
+        # (its clips are tested in tests/data), so the other engines make the set here.
+        asked.append(kwargs["engines"])
+        return make(words, out, **{**kwargs, "engines": [e for e in kwargs["engines"] if e != "kokoro"]})
+
+    monkeypatch.setattr(synth, "synthesize_dataset", without_kokoro)
     code, lines, _ = _run_cli(
         ["train", "--words", "stop,go", "--steps", "20", "--lr", "0.001", "--json"], capfd
     )
     assert code == 0
+    assert asked == [DataSettings().synth_engines]
     assert any(line["event"] == "progress" and line["stage"] == "synth" for line in lines)
     assert len(list((tmp_path / "data" / "synthetic" / "stop").glob("*.wav"))) == 600
     assert lines[-1]["event"] == "done" and lines[-1]["steps"] == 20

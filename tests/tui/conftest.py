@@ -29,7 +29,9 @@ def synthetic_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from core.data.synth import synthesize_dataset
 
     out = tmp_path_factory.mktemp("synthetic") / "data"
-    synthesize_dataset(["stop", "go"], out, per_word=20, seed=0, negatives=False)  # small: no sentences
+    # Small: no sentences, and not Kokoro (the slowest engine; its clips are tested in tests/data).
+    engines = ["espeak", "pico", "mbrola"]
+    synthesize_dataset(["stop", "go"], out, per_word=20, seed=0, negatives=False, engines=engines)
     return out
 
 
