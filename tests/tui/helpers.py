@@ -37,7 +37,9 @@ def make_project(
     root: Path, config: ProjectConfig | None = None, clips: dict[tuple[str, str], int] = CLIPS
 ) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    save_config(config or ProjectConfig(data=DataSettings(synth_per_word=3)), root / PROJECT_FILE)
+    # The fast engines: Kokoro (the slowest) would make the app's synth test take a minute and a half.
+    small = DataSettings(synth_per_word=3, synth_engines=["espeak", "pico", "mbrola"])
+    save_config(config or ProjectConfig(data=small), root / PROJECT_FILE)
     n = 0
     for (folder, word), count in clips.items():
         for i in range(count):
