@@ -11,6 +11,7 @@ different name. Only the newest KEEP_FILES are kept.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -27,6 +28,7 @@ KEEP_FILES = 40  # a few datasets' calibration and test streams
 _CODE = [Path(__file__).with_name("streaming.py"), Path(__file__).parents[1] / "audio" / "samples.py"]
 
 
+@functools.cache  # the code does not change while the process runs: read it once, not per stream
 def _code_digest() -> str:
     digest = hashlib.blake2b(digest_size=16)
     for path in _CODE:  # the frontend and its int16 conversion
