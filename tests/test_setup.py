@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from core.data.synth_mbrola import MBROLA_VOICES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,11 +43,8 @@ def test_the_scripts_are_executable_bash():
 
 # --- setup.sh's decisions ---------------------------------------------------------------------
 
-MBROLA = (  # the synthetic set's MBROLA voices
-    "espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 mbrola-af1 mbrola-de1 mbrola-de2 mbrola-de3"
-    " mbrola-de4 mbrola-de5 mbrola-de6 mbrola-fr1 mbrola-fr4 mbrola-gr2 mbrola-hu1 mbrola-nl2 mbrola-pl1"
-    " mbrola-ro1 mbrola-sw1 mbrola-sw2"
-)
+# The packages of every voice the MBROLA engine speaks with, so setup.sh installs exactly what it needs.
+MBROLA = "espeak-ng mbrola " + " ".join(f"mbrola-{db}" for db in MBROLA_VOICES.values())
 
 
 def _stub(directory: Path, name: str, body: str) -> None:
