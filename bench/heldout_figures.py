@@ -70,27 +70,30 @@ def clip_detection_figures(run, data: Path) -> dict:
     counts when its word is detected, an other-word clip is a false accept when any keyword is."""
     import numpy as np
 
-    from core.audio.files import read_audio, write_wav
-    from core.live.detector import detect_file
+    from core.audio.files import read_audio
+    from core.audio.samples import to_int16
+    from core.audio.sources import ArraySource
+    from core.live.detector import LiveDetector, load_run_model
 
     rng = np.random.default_rng(0)
     noise = [read_audio(p) for p in sorted((data / "_background_noise_").glob("*.wav"))]
     words = run.config.words
     detected: dict[str, list[int]] = {w: [0, 0] for w in [*words, "_other_"]}
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "clip.wav"
-        for folder in sorted(p for p in data.iterdir() if p.is_dir() and not p.name.startswith("_")):
-            group = folder.name if folder.name in words else "_other_"
-            for path in sorted(folder.glob("*.wav")):
-                clip = read_audio(path)
-                bed = noise[int(rng.integers(len(noise)))] if noise else np.zeros(0, np.float32)
-                bed = np.resize(bed, len(clip) + 24000) * np.float32(rng.uniform(0.0, 0.05))
-                bed[16000 : 16000 + len(clip)] += clip
-                write_wav(wav, np.clip(bed, -1, 1))
-                labels = {d.label for d in detect_file(run, wav)}
-                hit = group in labels if group != "_other_" else bool(labels)
-                detected[group][0] += int(hit)
-                detected[group][1] += 1
+    run_dir, model = load_run_model(run)  # once, not per clip as detect_file would
+    for folder in sorted(p for p in data.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        group = folder.name if folder.name in words else "_other_"
+        for path in sorted(folder.glob("*.wav")):
+            clip = read_audio(path)
+            bed = noise[int(rng.integers(len(noise)))] if noise else np.zeros(0, np.float32)
+            bed = np.resize(bed, len(clip) + 24000) * np.float32(rng.uniform(0.0, 0.05))
+            bed[16000 : 16000 + len(clip)] += clip
+            # As the 16-bit WAV detect_file would read back (int16 / 32768), in detect_file's chunks.
+            recorded = to_int16(np.clip(bed, -1, 1)).astype(np.float32) / np.float32(32768)
+            source = ArraySource(recorded, chunk_ms=2000)
+            labels = {d.label for d in LiveDetector(run_dir, source, model=model).detections()}
+            hit = group in labels if group != "_other_" else bool(labels)
+            detected[group][0] += int(hit)
+            detected[group][1] += 1
     return {
         "keyword_recall": {w: detected[w][0] / max(1, detected[w][1]) for w in words},
         "other_words": detected["_other_"][1],
